@@ -1,0 +1,520 @@
+"""The base classes every LLM builds on: ``LLM`` (sync) and ``AsyncLLM`` (async).
+
+A provider implements ``model_name``, ``load()`` and either ``generate`` (sync) or
+``agenerate`` (async, one input). Everything else is shared and lives here:
+generation-kwarg validation and coercion, fan-out of ``num_generations`` for APIs
+without ``n``, concurrency limits, per-row failure capture, structured output
+checks, offline batch generation with polling, and serialization.
+"""
+
+import asyncio
+import inspect
+import logging
+import time
+import weakref
+from abc import ABC, abstractmethod
+from functools import cached_property
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    List,
+    Optional,
+    Tuple,
+    Type,
+    Union,
+    get_type_hints,
+)
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from distilabel.errors import DistilabelError, DistilabelNotImplementedError, DistilabelUserError
+from distilabel.exceptions import DistilabelOfflineBatchGenerationNotFinishedException
+from distilabel.mixins.runtime_parameters import (
+    RuntimeParameter,
+    RuntimeParameterInfo,
+    RuntimeParametersMixin,
+    RuntimeParametersNames,
+)
+from distilabel.models.llms.outputs import describe_error, failed_output, finalize_output, merge_outputs
+from distilabel.models.structured import StructuredOutput, normalize_structured_output, split_formatted_input
+from distilabel.runtime.loops import BackgroundLoop, LoopLocal
+from distilabel.runtime.retries import ErrorInfo, ErrorKind, RetryPolicy, classify_error
+from distilabel.utils.docstring import describe_arguments
+from distilabel.utils.names import unknown_name_error
+from distilabel.utils.serialization import _Serializable
+
+if TYPE_CHECKING:
+    from distilabel.typing import FormattedInput, GenerateOutput, HiddenState, StandardInput
+
+# Parameters of generate/agenerate that are inputs, not generation kwargs.
+_NOT_GENERATION_KWARGS = frozenset({"self", "input", "inputs", "num_generations"})
+
+
+class LLM(RuntimeParametersMixin, _Serializable, ABC):
+    """Base class for LLMs that generate synchronously, a batch of inputs at a time.
+
+    Subclasses implement ``model_name``, ``load()`` and ``generate()``; the keyword
+    arguments of ``generate`` (other than ``inputs`` and ``num_generations``) are the
+    LLM's generation kwargs, documented by its docstring's ``Args:`` section.
+
+    Attributes:
+        generation_kwargs: default keyword arguments for ``generate``/``agenerate``,
+            e.g. ``{"temperature": 0.3}``; a runtime parameter.
+        use_offline_batch_generation: send the inputs to the provider's batch API
+            instead of generating now (where the provider has one).
+        offline_batch_generation_block_until_done: when set, wait for the batch jobs,
+            polling every this many seconds, instead of raising
+            ``DistilabelOfflineBatchGenerationNotFinishedException``.
+        jobs_ids: the provider's batch job ids, once jobs were created.
+    """
+
+    model_config = ConfigDict(
+        arbitrary_types_allowed=True,
+        protected_namespaces=(),
+        validate_default=True,
+        validate_assignment=True,
+        extra="forbid",
+    )
+
+    generation_kwargs: Optional[RuntimeParameter[Dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="The kwargs to be propagated to either `generate` or `agenerate` methods within each `LLM`.",
+    )
+    use_offline_batch_generation: bool = Field(
+        default=False,
+        description="Whether to use the provider's offline batch API to generate the outputs.",
+    )
+    offline_batch_generation_block_until_done: Optional[PositiveInt] = Field(
+        default=None,
+        description="If set, wait for the offline batch jobs, polling every this many seconds.",
+    )
+    jobs_ids: Union[Tuple[str, ...], None] = Field(
+        default=None,
+        description="The ids of the provider's offline batch jobs, once created.",
+    )
+
+    _logger: logging.Logger = PrivateAttr(default_factory=lambda: logging.getLogger("distilabel.llm"))
+    _loaded: bool = PrivateAttr(default=False)
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def load(self) -> None:
+        """Prepare the LLM for generating: create clients, load weights. Call it once before use."""
+        self._logger = logging.getLogger(f"distilabel.llm.{self.model_name}")
+        self._loaded = True
+
+    def unload(self) -> None:
+        """Release what ``load()`` acquired."""
+        self._loaded = False
+
+    @property
+    @abstractmethod
+    def model_name(self) -> str:
+        """The name of the model used to generate, as reported in outputs."""
+
+    # --- generation ----------------------------------------------------------------
+
+    @abstractmethod
+    def generate(
+        self, inputs: List["FormattedInput"], num_generations: int = 1, **kwargs: Any
+    ) -> List["GenerateOutput"]:
+        """Generate ``num_generations`` outputs for each input."""
+
+    def generate_outputs(
+        self, inputs: List["FormattedInput"], num_generations: int = 1, **kwargs: Any
+    ) -> List["GenerateOutput"]:
+        """Generate for ``inputs``, through the offline batch API when it is enabled.
+
+        ``generation_kwargs`` given at construction (or as runtime parameters) are the
+        defaults; ``kwargs`` override them.
+
+        Raises:
+            DistilabelOfflineBatchGenerationNotFinishedException: offline batch jobs were
+                created or are still running; ``jobs_ids`` holds their ids.
+        """
+        kwargs = self.validate_generation_kwargs({**(self.generation_kwargs or {}), **kwargs})
+        if self.use_offline_batch_generation:
+            if self.offline_batch_generation_block_until_done is not None:
+                return self._offline_batch_generate_polling(inputs, num_generations, **kwargs)
+            return self.offline_batch_generate(inputs, num_generations, **kwargs)
+        return self.generate(inputs=inputs, num_generations=num_generations, **kwargs)
+
+    def offline_batch_generate(
+        self, inputs: Union[List["FormattedInput"], None] = None, num_generations: int = 1, **kwargs: Any
+    ) -> List["GenerateOutput"]:
+        """Send ``inputs`` to the provider's batch API, or collect the results of ``jobs_ids``.
+
+        The first call creates the jobs, stores their ids in ``jobs_ids`` and raises
+        ``DistilabelOfflineBatchGenerationNotFinishedException``; later calls return the
+        outputs, in input order, once every job has finished.
+        """
+        raise DistilabelNotImplementedError(f"{type(self).__name__} has no offline batch generation.")
+
+    def _offline_batch_generate_polling(
+        self, inputs: List["FormattedInput"], num_generations: int, **kwargs: Any
+    ) -> List["GenerateOutput"]:
+        interval = self.offline_batch_generation_block_until_done or 1
+        while True:
+            try:
+                return self.offline_batch_generate(inputs, num_generations, **kwargs)
+            except DistilabelOfflineBatchGenerationNotFinishedException as not_finished:
+                self._logger.info(
+                    "Batch jobs %s not finished; checking again in %s s", not_finished.jobs_ids, interval
+                )
+                time.sleep(interval)
+
+    @classmethod
+    def _supports_offline_batch_generation(cls) -> bool:
+        return cls.offline_batch_generate is not LLM.offline_batch_generate
+
+    @model_validator(mode="after")
+    def _check_offline_batch_generation(self) -> "LLM":
+        if self.use_offline_batch_generation and not self._supports_offline_batch_generation():
+            raise DistilabelNotImplementedError(
+                f"{type(self).__name__} has no offline batch generation; set use_offline_batch_generation=False."
+            )
+        return self
+
+    # --- hidden states ----------------------------------------------------------------
+
+    def get_last_hidden_states(self, inputs: List["StandardInput"]) -> List["HiddenState"]:
+        """The last hidden state of the model for each input, shape (tokens, width)."""
+        if type(self).get_last_hidden_state is not LLM.get_last_hidden_state:
+            return self.get_last_hidden_state(inputs)
+        raise DistilabelNotImplementedError(f"{type(self).__name__} does not expose hidden states.")
+
+    def get_last_hidden_state(self, inputs: List["StandardInput"]) -> List["HiddenState"]:
+        """Same as ``get_last_hidden_states`` (the name used in distilabel's docs)."""
+        if type(self).get_last_hidden_states is not LLM.get_last_hidden_states:
+            return self.get_last_hidden_states(inputs)
+        raise DistilabelNotImplementedError(f"{type(self).__name__} does not expose hidden states.")
+
+    # --- generation kwargs ----------------------------------------------------------------
+
+    @classmethod
+    def _generation_method(cls) -> Any:
+        return cls.generate
+
+    @classmethod
+    def _generation_signature(cls) -> "_GenerationSignature":
+        signature = _SIGNATURES.get(cls)
+        if signature is None:
+            signature = _SIGNATURES[cls] = _GenerationSignature(cls, cls._generation_method())
+        return signature
+
+    @property
+    def generate_parameters(self) -> List[inspect.Parameter]:
+        """The generation kwargs of this LLM, as ``inspect.Parameter``s."""
+        return list(self._generation_signature().parameters.values())
+
+    def get_generation_kwargs(self) -> Dict[str, str]:
+        """The generation kwargs of this LLM mapped to their documented descriptions."""
+        return dict(self._generation_signature().descriptions)
+
+    def validate_generation_kwargs(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """Check and coerce generation kwargs against the signature of ``generate``/``agenerate``.
+
+        Raises:
+            DistilabelUserError: an unknown name (listing the valid ones and the closest)
+                or a value of the wrong type (naming the parameter).
+        """
+        return self._generation_signature().validate(kwargs)
+
+    @field_validator("generation_kwargs", mode="after")
+    @classmethod
+    def _check_generation_kwargs(cls, value: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        return cls._generation_signature().validate(value or {})
+
+    @property
+    def runtime_parameters_names(self) -> RuntimeParametersNames:
+        names = super().runtime_parameters_names
+        names["generation_kwargs"] = {
+            name: param.default is not inspect.Parameter.empty
+            for name, param in self._generation_signature().parameters.items()
+        }
+        return names
+
+    def get_runtime_parameters_info(self) -> List[RuntimeParameterInfo]:
+        info = super().get_runtime_parameters_info()
+        signature = self._generation_signature()
+        for entry in info:
+            if entry["name"] == "generation_kwargs":
+                entry["keys"] = [
+                    {
+                        "name": name,
+                        "optional": param.default is not inspect.Parameter.empty,
+                        **({"description": signature.descriptions[name]} if name in signature.descriptions else {}),
+                    }
+                    for name, param in signature.parameters.items()
+                ]
+        return info
+
+    def _set_runtime_parameter(self, name: str, value: Any) -> None:
+        # Runtime generation kwargs refine the ones given at construction.
+        if name == "generation_kwargs" and isinstance(value, dict):
+            value = {**(self.generation_kwargs or {}), **value}
+        super()._set_runtime_parameter(name, value)
+
+    # --- structured output -----------------------------------------------------------------
+
+    def _structured_output_for(self, row_spec: Any) -> Optional[StructuredOutput]:
+        """The structured output that applies to one input: its own, else the LLM's."""
+        spec = row_spec if row_spec is not None else getattr(self, "structured_output", None)
+        return normalize_structured_output(spec)
+
+
+_SIGNATURES: "weakref.WeakKeyDictionary[type, _GenerationSignature]" = weakref.WeakKeyDictionary()
+
+
+class _GenerationSignature:
+    """The generation kwargs of an LLM class: names, defaults, types, descriptions."""
+
+    def __init__(self, cls: Type[LLM], method: Any) -> None:
+        self.owner = cls.__name__
+        signature = inspect.signature(method)
+        self.accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+        self.parameters: Dict[str, inspect.Parameter] = {
+            name: param
+            for name, param in signature.parameters.items()
+            if name not in _NOT_GENERATION_KWARGS
+            and param.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+        }
+        self.descriptions = {
+            name: text for name, text in describe_arguments(method).items() if name in self.parameters
+        }
+        self._method = method
+
+    @cached_property
+    def _model(self) -> Type[BaseModel]:
+        try:
+            hints = get_type_hints(self._method, include_extras=True)
+        except Exception:
+            hints = {}
+        fields: Dict[str, Any] = {}
+        for name, param in self.parameters.items():
+            annotation = hints.get(name, param.annotation)
+            if annotation is inspect.Parameter.empty or isinstance(annotation, str):
+                annotation = Any
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[name] = (annotation, default)
+        config = ConfigDict(arbitrary_types_allowed=True, extra="allow" if self.accepts_any else "forbid")
+        return create_model(f"{self.owner}GenerationKwargs", __config__=config, **fields)
+
+    def validate(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        if not kwargs:
+            return {}
+        if not self.accepts_any:
+            for name in kwargs:
+                if name not in self.parameters:
+                    raise unknown_name_error("generation kwarg", name, self.parameters, self.owner)
+        try:
+            validated = self._model.model_validate(kwargs)
+        except ValidationError as error:
+            raise _generation_kwarg_error(self.owner, error) from None
+        return {name: getattr(validated, name) if name in self.parameters else value for name, value in kwargs.items()}
+
+
+def _generation_kwarg_error(owner: str, error: ValidationError) -> DistilabelUserError:
+    problems = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "?"
+        problems.append(f"{name!r}: {item['msg']} (got {item.get('input')!r})")
+    return DistilabelUserError(f"Invalid generation kwarg for {owner}: " + "; ".join(problems))
+
+
+class AsyncLLM(LLM):
+    """Base class for LLMs that generate one input per request, asynchronously.
+
+    Subclasses implement ``agenerate``; ``generate`` runs the requests concurrently,
+    at most ``max_concurrent_requests`` in flight, as a sliding window: a slow request
+    never holds the others back. ``generate`` works from sync code and from inside
+    a running event loop (a notebook).
+
+    A subclass whose API has no ``n`` parameter sets
+    ``_num_generations_param_supported = False``; ``num_generations`` then fans out
+    into that many requests, and their outputs are merged.
+
+    Failed requests are classified once, here, for every provider: rate limits, server
+    errors, timeouts and lost connections are retried with backoff (honouring
+    ``Retry-After``); a bad request fails only its input, which gets ``None``
+    generations and the reason in ``errors``; an authentication error stops the run
+    with a message naming the API key's environment variable. SDKs are created with
+    their own retries off.
+    """
+
+    _num_generations_param_supported: ClassVar[bool] = True
+    _api_key_env_var: ClassVar[Optional[str]] = None
+
+    max_retries: RuntimeParameter[NonNegativeInt] = Field(
+        default=6,
+        description="How many times a request that failed with a rate limit, server error or timeout is retried.",
+    )
+    timeout: RuntimeParameter[PositiveFloat] = Field(
+        default=120,
+        description="Seconds to wait for one response before it counts as failed (and is retried).",
+    )
+    max_concurrent_requests: RuntimeParameter[PositiveInt] = Field(
+        default=64,
+        description="The maximum number of requests to this LLM in flight at once.",
+    )
+
+    _background_loop: BackgroundLoop = PrivateAttr(default_factory=BackgroundLoop)
+    _limiters: LoopLocal = PrivateAttr(default=None)
+    _clients: LoopLocal = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        self._limiters = LoopLocal(lambda: asyncio.Semaphore(self.max_concurrent_requests))
+        self._clients = LoopLocal(self._create_async_client)
+
+    @classmethod
+    def _generation_method(cls) -> Any:
+        return cls.agenerate
+
+    # --- clients, one per event loop -------------------------------------------------------
+
+    def _create_async_client(self) -> Any:
+        """Create the provider's async client. Called once per event loop that uses it."""
+        return None
+
+    async def _close_async_client(self, client: Any) -> None:
+        """Close a client made by ``_create_async_client``."""
+        close = getattr(client, "close", None) or getattr(client, "aclose", None)
+        if close is not None:
+            result = close()
+            if inspect.isawaitable(result):
+                await result
+
+    @property
+    def aclient(self) -> Any:
+        """The provider's async client for the running event loop."""
+        return self._clients.get()
+
+    async def aclose(self) -> None:
+        """Close the client of the running event loop (call it before that loop ends)."""
+        loop = asyncio.get_running_loop()
+        for owner, client in self._clients.pop_all():
+            if owner is loop:
+                await self._close_async_client(client)
+            else:
+                self._clients._values[owner] = client
+
+    def unload(self) -> None:
+        self._background_loop.close(self.aclose)
+        super().unload()
+
+    def __del__(self) -> None:
+        background = getattr(self, "__pydantic_private__", None) or {}
+        loop = background.get("_background_loop")
+        if loop is not None:
+            loop.close()
+
+    # --- generation --------------------------------------------------------------------------
+
+    @abstractmethod
+    async def agenerate(self, input: "FormattedInput", num_generations: int = 1, **kwargs: Any) -> "GenerateOutput":
+        """Generate ``num_generations`` outputs for one input."""
+
+    def generate(
+        self, inputs: List["FormattedInput"], num_generations: int = 1, **kwargs: Any
+    ) -> List["GenerateOutput"]:
+        """Generate for every input concurrently and return the outputs in input order.
+
+        Args:
+            inputs: the inputs (conversations, prompts, or (conversation, structured output) pairs).
+            num_generations: how many generations to make for each input.
+            **kwargs: generation kwargs, see ``agenerate``.
+        """
+        return self._background_loop.run(self.agenerate_batch(inputs, num_generations, **kwargs))
+
+    async def agenerate_batch(
+        self, inputs: List["FormattedInput"], num_generations: int = 1, **kwargs: Any
+    ) -> List["GenerateOutput"]:
+        """``generate`` for use inside an event loop."""
+        kwargs = self.validate_generation_kwargs({**(self.generation_kwargs or {}), **kwargs})
+        return list(await asyncio.gather(*(self.agenerate_row(i, num_generations, **kwargs) for i in inputs)))
+
+    async def agenerate_row(self, input: "FormattedInput", num_generations: int = 1, **kwargs: Any) -> "GenerateOutput":
+        """Generate for one input with everything shared around ``agenerate``.
+
+        Applies the concurrency limit, fans out ``num_generations`` when the API has no
+        ``n``, checks structured output, and turns a failed request into ``None``
+        generations with the reason in ``errors``. ``kwargs`` must already be validated.
+        """
+        _, row_spec = split_formatted_input(input)
+        structured = self._structured_output_for(row_spec)
+        if self._num_generations_param_supported or num_generations == 1:
+            output = await self._agenerate_limited(input, num_generations, kwargs)
+        else:
+            parts = await asyncio.gather(*(self._agenerate_limited(input, 1, kwargs) for _ in range(num_generations)))
+            output = merge_outputs(parts)
+        return finalize_output(output, num_generations, structured)
+
+    async def _agenerate_limited(self, input: "FormattedInput", num_generations: int, kwargs: Dict[str, Any]) -> Any:
+        policy = RetryPolicy(max_retries=self.max_retries)
+        for attempt in range(policy.max_retries + 1):
+            async with self._limiters.get():
+                try:
+                    return await asyncio.wait_for(
+                        self.agenerate(input=input, num_generations=num_generations, **kwargs), self.timeout
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except DistilabelError:
+                    raise
+                except Exception as exc:
+                    error, info = exc, self._classify_error(exc)
+            if info.kind is ErrorKind.AUTH:
+                raise self._auth_error(error) from error
+            if info.kind is ErrorKind.ROW or attempt == policy.max_retries:
+                break
+            # Sleep outside the limiter, so waiting retries do not hold request slots.
+            await asyncio.sleep(policy.delay(attempt + 1, info.retry_after))
+        reason = describe_error(error)
+        if info.kind is ErrorKind.RETRY:
+            reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
+        self._logger.warning("Generation failed for one input: %s", reason)
+        return failed_output(num_generations, reason)
+
+    def _classify_error(self, error: Exception) -> ErrorInfo:
+        """Whether a failed request is retried, fails its row, or stops everything.
+
+        The default reads the HTTP status every SDK exposes; override it for SDKs that
+        report errors differently.
+        """
+        if isinstance(error, asyncio.TimeoutError):
+            return ErrorInfo(ErrorKind.RETRY)
+        return classify_error(error)
+
+    def _auth_error(self, error: Exception) -> DistilabelUserError:
+        env = f" (environment variable {self._api_key_env_var})" if self._api_key_env_var else ""
+        return DistilabelUserError(
+            f"{type(self).__name__} was refused by the provider: {describe_error(error)}."
+            f" Check the API key{env}."
+        )
+
+    def _require_api_key(self) -> str:
+        """The API key as a string; a clear error naming the environment variable if missing."""
+        key = getattr(self, "api_key", None)
+        value = key.get_secret_value() if isinstance(key, SecretStr) else key
+        if not value:
+            env = self._api_key_env_var or "the provider's API key variable"
+            raise DistilabelUserError(
+                f"{type(self).__name__} needs an API key: set the {env} environment variable or pass `api_key`."
+            )
+        return value

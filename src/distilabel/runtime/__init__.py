@@ -1,0 +1,1 @@
+"""The machinery shared by every model: event loops, concurrency, retries, caching."""

@@ -1,0 +1,105 @@
+"""Event-loop plumbing for async models used from sync code.
+
+``BackgroundLoop`` runs coroutines on a private event loop in a daemon thread, so
+``generate()`` works the same from a script, from a thread, and from inside a
+running loop (a notebook), where ``asyncio.run`` would refuse to start.
+
+``LoopLocal`` keeps one value per event loop: SDK clients bind their connection
+pools to the loop they first run on, so each loop needs its own client.
+"""
+
+import asyncio
+import threading
+import weakref
+from typing import Any, Callable, Coroutine, Generic, Optional, TypeVar
+
+_T = TypeVar("_T")
+
+
+class BackgroundLoop:
+    """A private event loop running in a daemon thread, started on first use."""
+
+    def __init__(self, name: str = "distilabel-loop") -> None:
+        self._name = name
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, name=self._name, daemon=True)
+                self._thread.start()
+            return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``coro`` on the private loop and block until it finishes.
+
+        If the caller is interrupted (Ctrl-C), the coroutine is cancelled too.
+        """
+        loop = self.loop
+        if _running_loop() is loop:
+            coro.close()
+            raise RuntimeError("BackgroundLoop.run() called from its own loop; await the coroutine instead.")
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+    def close(self, cleanup: Optional[Callable[[], Coroutine[Any, Any, Any]]] = None) -> None:
+        """Run ``cleanup`` on the loop (e.g. closing clients), then stop the loop and its thread."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or loop.is_closed():
+            return
+        if cleanup is not None and thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            try:
+                asyncio.run_coroutine_threadsafe(cleanup(), loop).result(timeout=10)
+            except Exception:  # noqa: S110 - closing is best effort; the loop goes away regardless
+                pass
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is threading.current_thread():
+            return  # closed from a callback on the loop itself: it stops once the callback returns
+        if thread is not None:
+            thread.join(timeout=10)
+        if not loop.is_running():
+            loop.close()
+
+
+def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class LoopLocal(Generic[_T]):
+    """One value per event loop, made by ``factory`` the first time a loop asks."""
+
+    def __init__(self, factory: Callable[[], _T]) -> None:
+        self._factory = factory
+        self._values: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T]" = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self) -> _T:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            value = self._values.get(loop)
+            if value is None:
+                value = self._values[loop] = self._factory()
+            return value
+
+    def values(self) -> list:
+        with self._lock:
+            return list(self._values.values())
+
+    def pop_all(self) -> list:
+        with self._lock:
+            values = list(self._values.items())
+            self._values.clear()
+        return values

@@ -1,0 +1,1 @@
+"""Tasks: steps that call an LLM."""

@@ -1,0 +1,43 @@
+"""The types users import: ``from distilabel.typing import GenerateOutput, ChatType``."""
+
+from distilabel.typing.models import (
+    ChatItem,
+    ChatType,
+    FormattedInput,
+    GenerateOutput,
+    HiddenState,
+    ImageContent,
+    ImageUrl,
+    InstructorStructuredOutputType,
+    LLMLogprobs,
+    LLMOutput,
+    LLMStatistics,
+    Logprob,
+    OutlinesStructuredOutputType,
+    StandardInput,
+    StructuredInput,
+    StructuredOutputType,
+    TextContent,
+    TokenCount,
+)
+
+__all__ = [
+    "ChatItem",
+    "ChatType",
+    "FormattedInput",
+    "GenerateOutput",
+    "HiddenState",
+    "ImageContent",
+    "ImageUrl",
+    "InstructorStructuredOutputType",
+    "LLMLogprobs",
+    "LLMOutput",
+    "LLMStatistics",
+    "Logprob",
+    "OutlinesStructuredOutputType",
+    "StandardInput",
+    "StructuredInput",
+    "StructuredOutputType",
+    "TextContent",
+    "TokenCount",
+]
