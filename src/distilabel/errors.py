@@ -3,8 +3,8 @@
 from typing import Optional
 
 
-class DistilabelError:
-    """Mixin marking an error raised by distilabel, with an optional pointer to the docs."""
+class DistilabelError(Exception):
+    """Base of the errors distilabel raises for user mistakes, with an optional pointer to the docs."""
 
     def __init__(self, message: str, *, page: Optional[str] = None) -> None:
         self.message = message

@@ -34,6 +34,12 @@ class BackgroundLoop:
                 self._thread.start()
             return self._loop
 
+    @property
+    def running_loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        """The loop if it was started and not closed, without starting it."""
+        loop = self._loop
+        return loop if loop is not None and not loop.is_closed() else None
+
     def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         """Run ``coro`` on the private loop and block until it finishes.
 
@@ -79,27 +85,24 @@ def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
 
 
 class LoopLocal(Generic[_T]):
-    """One value per event loop, made by ``factory`` the first time a loop asks."""
+    """One value per event loop, made by ``factory`` the first time a loop asks.
 
-    def __init__(self, factory: Callable[[], _T]) -> None:
-        self._factory = factory
+    The factory is passed at each call instead of being stored, so a LoopLocal
+    held by a finalizer does not keep its owner alive.
+    """
+
+    def __init__(self) -> None:
         self._values: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T]" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def get(self) -> _T:
+    def get(self, factory: Callable[[], _T]) -> _T:
         loop = asyncio.get_running_loop()
         with self._lock:
             value = self._values.get(loop)
             if value is None:
-                value = self._values[loop] = self._factory()
+                value = self._values[loop] = factory()
             return value
 
-    def values(self) -> list:
+    def pop(self, loop: asyncio.AbstractEventLoop) -> Optional[_T]:
         with self._lock:
-            return list(self._values.values())
-
-    def pop_all(self) -> list:
-        with self._lock:
-            values = list(self._values.items())
-            self._values.clear()
-        return values
+            return self._values.pop(loop, None)

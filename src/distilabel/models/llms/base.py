@@ -374,13 +374,20 @@ class AsyncLLM(LLM):
     )
 
     _background_loop: BackgroundLoop = PrivateAttr(default_factory=BackgroundLoop)
-    _limiters: LoopLocal = PrivateAttr(default=None)
-    _clients: LoopLocal = PrivateAttr(default=None)
+    _limiters: LoopLocal = PrivateAttr(default_factory=LoopLocal)
+    _clients: LoopLocal = PrivateAttr(default_factory=LoopLocal)
+    _finalizer: Optional[weakref.finalize] = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
-        self._limiters = LoopLocal(lambda: asyncio.Semaphore(self.max_concurrent_requests))
-        self._clients = LoopLocal(self._create_async_client)
+        self._arm_finalizer()
+
+    def _arm_finalizer(self) -> None:
+        # Closes the background loop's client when the LLM is collected or the
+        # interpreter exits, so a script that never calls unload() leaks nothing.
+        self._finalizer = weakref.finalize(
+            self, _close_background_loop, self._background_loop, self._clients, type(self)._close_async_client
+        )
 
     @classmethod
     def _generation_method(cls) -> Any:
@@ -392,7 +399,8 @@ class AsyncLLM(LLM):
         """Create the provider's async client. Called once per event loop that uses it."""
         return None
 
-    async def _close_async_client(self, client: Any) -> None:
+    @staticmethod
+    async def _close_async_client(client: Any) -> None:
         """Close a client made by ``_create_async_client``."""
         close = getattr(client, "close", None) or getattr(client, "aclose", None)
         if close is not None:
@@ -403,26 +411,19 @@ class AsyncLLM(LLM):
     @property
     def aclient(self) -> Any:
         """The provider's async client for the running event loop."""
-        return self._clients.get()
+        return self._clients.get(self._create_async_client)
 
     async def aclose(self) -> None:
         """Close the client of the running event loop (call it before that loop ends)."""
-        loop = asyncio.get_running_loop()
-        for owner, client in self._clients.pop_all():
-            if owner is loop:
-                await self._close_async_client(client)
-            else:
-                self._clients._values[owner] = client
+        client = self._clients.pop(asyncio.get_running_loop())
+        if client is not None:
+            await self._close_async_client(client)
 
     def unload(self) -> None:
-        self._background_loop.close(self.aclose)
+        if self._finalizer is not None:
+            self._finalizer()
+        self._arm_finalizer()
         super().unload()
-
-    def __del__(self) -> None:
-        background = getattr(self, "__pydantic_private__", None) or {}
-        loop = background.get("_background_loop")
-        if loop is not None:
-            loop.close()
 
     # --- generation --------------------------------------------------------------------------
 
@@ -468,7 +469,7 @@ class AsyncLLM(LLM):
     async def _agenerate_limited(self, input: "FormattedInput", num_generations: int, kwargs: Dict[str, Any]) -> Any:
         policy = RetryPolicy(max_retries=self.max_retries)
         for attempt in range(policy.max_retries + 1):
-            async with self._limiters.get():
+            async with self._limiters.get(self._new_limiter):
                 try:
                     return await asyncio.wait_for(
                         self.agenerate(input=input, num_generations=num_generations, **kwargs), self.timeout
@@ -490,6 +491,9 @@ class AsyncLLM(LLM):
             reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
         self._logger.warning("Generation failed for one input: %s", reason)
         return failed_output(num_generations, reason)
+
+    def _new_limiter(self) -> asyncio.Semaphore:
+        return asyncio.Semaphore(self.max_concurrent_requests)
 
     def _classify_error(self, error: Exception) -> ErrorInfo:
         """Whether a failed request is retried, fails its row, or stops everything.
@@ -518,3 +522,16 @@ class AsyncLLM(LLM):
                 f"{type(self).__name__} needs an API key: set the {env} environment variable or pass `api_key`."
             )
         return value
+
+
+def _close_background_loop(background: BackgroundLoop, clients: LoopLocal, closer: Any) -> None:
+    loop = background.running_loop
+    if loop is None:
+        return
+
+    async def close_client() -> None:
+        client = clients.pop(loop)
+        if client is not None:
+            await closer(client)
+
+    background.close(close_client)

@@ -39,10 +39,21 @@ def prepare_output(
 def describe_error(error: BaseException) -> str:
     """One line saying what went wrong, with the provider's message when it has one."""
     status = getattr(error, "status_code", None)
-    text = str(error).strip() or repr(error)
+    text = _provider_message(error) or str(error).strip() or repr(error)
     prefix = f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
     message = f"{prefix}: {text}"
     return message if len(message) <= _MAX_ERROR_CHARS else message[:_MAX_ERROR_CHARS] + "..."
+
+
+def _provider_message(error: BaseException) -> Optional[str]:
+    """The message inside an SDK error's JSON body (``{"error": {"message": ...}}`` and kin)."""
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message.strip():
+            return message.strip()
+    return None
 
 
 def failed_output(num_generations: int, reason: str) -> "GenerateOutput":

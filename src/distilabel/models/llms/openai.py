@@ -1,0 +1,370 @@
+"""OpenAI (and OpenAI-compatible servers) through the official ``openai`` SDK.
+
+Requests go over the SDK's aiohttp transport: httpx stops scaling at about 50
+requests in flight, aiohttp keeps scaling past 1000 (ARCHITECTURE.md, measured).
+"""
+
+import os
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Union
+
+from pydantic import Field, PositiveInt, PrivateAttr, SecretStr, validate_call
+
+from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.models.llms.base import AsyncLLM
+from distilabel.models.llms.openai_batch import OpenAIBatchJobs
+from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.structured import JsonSchemaOutput, RegexOutput, split_formatted_input
+from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
+from distilabel.utils.imports import require
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, OpenAI
+    from openai.types import Completion
+    from openai.types.chat import ChatCompletion
+
+_OPENAI_API_KEY_ENV_VAR_NAME = "OPENAI_API_KEY"
+_OPENAI_BASE_URL_ENV_VAR_NAME = "OPENAI_BASE_URL"
+_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAILLM(AsyncLLM):
+    """OpenAI's chat and completion models, or any server speaking OpenAI's API.
+
+    Chat inputs go to the chat completions API; plain string prompts to the
+    (legacy) completions API. ``num_generations`` maps to ``n``.
+
+    Attributes:
+        model: the model name, e.g. ``"gpt-4o"``.
+        base_url: the API's base URL; defaults to ``OPENAI_BASE_URL`` or OpenAI's.
+        api_key: the API key; defaults to the ``OPENAI_API_KEY`` environment variable.
+        default_headers: headers sent with every request.
+        max_retries: retries of a request that hit a rate limit, server error or timeout.
+        timeout: seconds to wait for a response.
+        structured_output: a JSON schema or pydantic model every answer must follow,
+            as ``{"schema": Model}``; sent as a ``json_schema`` response format.
+
+    Examples:
+        >>> llm = OpenAILLM(model="gpt-4o")
+        >>> llm.load()
+        >>> llm.generate_outputs([[{"role": "user", "content": "Hello!"}]])
+    """
+
+    model: str
+    base_url: Optional[RuntimeParameter[str]] = Field(
+        default_factory=lambda: os.getenv(_OPENAI_BASE_URL_ENV_VAR_NAME, _DEFAULT_BASE_URL),
+        description="The base URL to use for the OpenAI API requests.",
+    )
+    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
+        default_factory=lambda: os.getenv(_OPENAI_API_KEY_ENV_VAR_NAME),
+        description="The API key to authenticate the requests to the OpenAI API.",
+    )
+    default_headers: Optional[RuntimeParameter[Dict[str, str]]] = Field(
+        default=None,
+        description="The default headers to use for the OpenAI API requests.",
+    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
+        default=None,
+        description="The structured output format to use across all the generations.",
+    )
+
+    _api_key_env_var: ClassVar[Optional[str]] = _OPENAI_API_KEY_ENV_VAR_NAME
+    _batch_max_requests: int = PrivateAttr(default=50_000)
+    _batch_max_bytes: int = PrivateAttr(default=190 * 1024 * 1024)
+    _client: Optional["OpenAI"] = PrivateAttr(default=None)
+
+    @property
+    def model_name(self) -> str:
+        return self.model
+
+    def load(self) -> None:
+        require("openai", "openai", type(self).__name__)
+        self._require_api_key()
+        super().load()
+
+    def unload(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        super().unload()
+
+    def _client_options(self) -> Dict[str, Any]:
+        return {
+            "api_key": self._require_api_key(),
+            "base_url": self.base_url,
+            "default_headers": self.default_headers,
+            "max_retries": 0,  # the shared retry policy in AsyncLLM retries instead
+            "timeout": self.timeout,
+        }
+
+    def _create_async_client(self) -> "AsyncOpenAI":
+        import openai
+
+        try:
+            http_client = openai.DefaultAioHttpClient()
+        except RuntimeError:  # installed without the aiohttp extra
+            self._logger.warning("openai is installed without aiohttp; using httpx, which scales less.")
+            http_client = None
+        return openai.AsyncOpenAI(**self._client_options(), http_client=http_client)
+
+    @property
+    def client(self) -> "OpenAI":
+        """A sync client, for the batch API's file and job management."""
+        if self._client is None:
+            import openai
+
+            self._client = openai.OpenAI(**self._client_options())
+        return self._client
+
+    @validate_call
+    async def agenerate(  # type: ignore[override]
+        self,
+        input: FormattedInput,
+        num_generations: int = 1,
+        max_new_tokens: int = 128,
+        logprobs: bool = False,
+        top_logprobs: Optional[PositiveInt] = None,
+        echo: bool = False,
+        frequency_penalty: float = 0.0,
+        presence_penalty: float = 0.0,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        stop: Optional[Union[str, List[str]]] = None,
+        response_format: Optional[Union[str, Dict[str, Any]]] = None,
+        extra_body: Optional[Dict[str, Any]] = None,
+    ) -> GenerateOutput:
+        """Generate ``num_generations`` answers for one input.
+
+        Args:
+            input: a conversation, a plain prompt string (sent to the completions API),
+                or a (conversation, structured output) pair.
+            num_generations: how many answers to generate (OpenAI's ``n``).
+            max_new_tokens: the maximum number of tokens to generate. Defaults to `128`.
+            logprobs: whether to return the log probabilities of the generated tokens.
+            top_logprobs: how many most likely alternatives to return for each token,
+                with their log probabilities (needs `logprobs=True`).
+            echo: for prompt strings only, whether to return the prompt with the answer.
+            frequency_penalty: penalises tokens by how often they already appeared.
+                Defaults to `0.0`.
+            presence_penalty: penalises tokens that already appeared. Defaults to `0.0`.
+            temperature: sampling temperature; higher is more random. Defaults to `1.0`.
+            top_p: nucleus sampling: keep the tokens within this cumulative probability.
+                Defaults to `1.0`.
+            stop: up to 4 sequences where the model stops generating.
+            response_format: `"json"` (or `{"type": "json_object"}`) for JSON mode, or a
+                response format dict as OpenAI's API takes it. The prompt must ask for
+                JSON. Overridden by `structured_output`.
+            extra_body: extra fields sent as-is in the request body.
+
+        Returns:
+            The generations with token statistics (and logprobs when asked).
+        """
+        prompt, row_spec = split_formatted_input(input)
+        structured = self._structured_output_for(row_spec)
+        if isinstance(prompt, str):
+            completion = await self.aclient.completions.create(
+                model=self.model,
+                prompt=prompt,
+                n=num_generations,
+                max_tokens=max_new_tokens,
+                echo=echo,
+                logprobs=top_logprobs or (1 if logprobs else None),
+                frequency_penalty=frequency_penalty,
+                presence_penalty=presence_penalty,
+                temperature=temperature,
+                top_p=top_p,
+                stop=stop,
+                extra_body=extra_body,
+            )
+            return _output_from_completion(completion)
+        request: Dict[str, Any] = self._chat_request(
+            prompt,
+            num_generations=num_generations,
+            max_new_tokens=max_new_tokens,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+            frequency_penalty=frequency_penalty,
+            presence_penalty=presence_penalty,
+            temperature=temperature,
+            top_p=top_p,
+            stop=stop,
+            response_format=_response_format(response_format, structured),
+        )
+        completion = await self.aclient.chat.completions.create(**request, extra_body=extra_body)
+        return _output_from_chat_completion(completion)
+
+    def _chat_request(
+        self,
+        messages: Any,
+        *,
+        num_generations: int,
+        max_new_tokens: int,
+        logprobs: bool,
+        top_logprobs: Optional[int],
+        response_format: Optional[Dict[str, Any]],
+        stop: Optional[Union[str, List[str]]],
+        **sampling: Any,
+    ) -> Dict[str, Any]:
+        """The body of a chat completions request (also used for batch API lines)."""
+        request: Dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "n": num_generations,
+            "max_tokens": max_new_tokens,
+            **sampling,
+        }
+        if logprobs or top_logprobs:
+            request["logprobs"] = True
+            if top_logprobs:
+                request["top_logprobs"] = top_logprobs
+        if stop is not None:
+            request["stop"] = stop
+        if response_format is not None:
+            request["response_format"] = response_format
+        return request
+
+    def offline_batch_generate(
+        self,
+        inputs: Union[List[FormattedInput], None] = None,
+        num_generations: int = 1,
+        **kwargs: Any,
+    ) -> List[GenerateOutput]:
+        """Generate through OpenAI's Batch API (half the price, results within 24 h).
+
+        The first call uploads the requests (split into several jobs when they exceed
+        the API's limits), stores the jobs' ids in ``jobs_ids`` and raises
+        ``DistilabelOfflineBatchGenerationNotFinishedException``. Later calls raise it
+        again while any job runs, and return the outputs in input order once all
+        jobs completed.
+
+        Raises:
+            DistilabelOfflineBatchGenerationNotFinishedException: jobs are running.
+            DistilabelOfflineBatchGenerationFailedException: a job failed, expired or was
+                cancelled; the message says which and why.
+        """
+        jobs = OpenAIBatchJobs(self.client, max_requests=self._batch_max_requests, max_bytes=self._batch_max_bytes)
+        if self.jobs_ids:
+            outputs = jobs.collect(self.jobs_ids, num_generations)
+            self.jobs_ids = None
+            return outputs
+        if not inputs:
+            raise ValueError("offline_batch_generate needs inputs to create batch jobs.")
+        lines = [self._batch_line(index, input, num_generations, kwargs) for index, input in enumerate(inputs)]
+        self.jobs_ids = jobs.submit(lines)
+        jobs.raise_not_finished(self.jobs_ids)
+        return []  # unreachable: submitted jobs are never finished yet
+
+    def _batch_line(
+        self, index: int, input: FormattedInput, num_generations: int, kwargs: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        prompt, row_spec = split_formatted_input(input)
+        structured = self._structured_output_for(row_spec)
+        options = dict(kwargs)
+        extra_body = options.pop("extra_body", None) or {}
+        options.pop("echo", None)
+        response_format = _response_format(options.pop("response_format", None), structured)
+        if isinstance(prompt, str):
+            prompt = [{"role": "user", "content": prompt}]
+        body = {
+            **self._chat_request(
+                prompt,
+                num_generations=num_generations,
+                max_new_tokens=options.pop("max_new_tokens", 128),
+                logprobs=options.pop("logprobs", False),
+                top_logprobs=options.pop("top_logprobs", None),
+                stop=options.pop("stop", None),
+                response_format=response_format,
+                **options,
+            ),
+            **extra_body,
+        }
+        return {"custom_id": str(index), "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+
+def _response_format(
+    response_format: Optional[Union[str, Dict[str, Any]]], structured: Any
+) -> Optional[Dict[str, Any]]:
+    """The ``response_format`` to send: structured output wins over JSON mode."""
+    if isinstance(structured, JsonSchemaOutput):
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": structured.name, "schema": structured.schema, "strict": _is_strict(structured.schema)},
+        }
+    if isinstance(structured, RegexOutput):
+        # OpenAI has no regex constraint; the answer is still checked against the pattern.
+        return None
+    if isinstance(response_format, str):
+        if response_format in ("json", "json_object"):
+            return {"type": "json_object"}
+        if response_format == "text":
+            return {"type": "text"}
+        raise ValueError(f"response_format must be 'json', 'text' or a dict, got {response_format!r}")
+    return response_format
+
+
+def _is_strict(schema: Any) -> bool:
+    """Whether OpenAI's strict mode accepts ``schema``: every object closed, every property required."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" or "properties" in schema:
+            properties = schema.get("properties", {})
+            if schema.get("additionalProperties") is not False or set(schema.get("required", [])) != set(properties):
+                return False
+        return all(_is_strict(value) for key, value in schema.items() if key not in ("enum", "const", "default"))
+    if isinstance(schema, list):
+        return all(_is_strict(item) for item in schema)
+    return True
+
+
+def _usage(completion: Any) -> tuple:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return [0], [0]
+    return [usage.prompt_tokens or 0], [usage.completion_tokens or 0]
+
+
+def _output_from_chat_completion(completion: "ChatCompletion") -> GenerateOutput:
+    """Turn a chat completion into a ``GenerateOutput`` (also used for batch results)."""
+    generations: List[Optional[str]] = []
+    errors: List[Optional[str]] = []
+    logprobs: List[Any] = []
+    for choice in completion.choices:
+        message = choice.message
+        content = message.content if message is not None else None
+        if content:
+            generations.append(content)
+            errors.append(None)
+        else:
+            refusal = getattr(message, "refusal", None)
+            generations.append(None)
+            errors.append(
+                f"the model refused: {refusal}"
+                if refusal
+                else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})"
+            )
+        if choice.logprobs is not None and choice.logprobs.content is not None:
+            logprobs.append(
+                [
+                    [{"token": top.token, "logprob": top.logprob} for top in token.top_logprobs]
+                    or [{"token": token.token, "logprob": token.logprob}]
+                    for token in choice.logprobs.content
+                ]
+            )
+    input_tokens, output_tokens = _usage(completion)
+    return prepare_output(generations, input_tokens, output_tokens, logprobs or None, errors)
+
+
+def _output_from_completion(completion: "Completion") -> GenerateOutput:
+    generations: List[Optional[str]] = []
+    errors: List[Optional[str]] = []
+    logprobs: List[Any] = []
+    for choice in completion.choices:
+        generations.append(choice.text or None)
+        errors.append(None if choice.text else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})")
+        if choice.logprobs is not None and choice.logprobs.top_logprobs is not None:
+            logprobs.append(
+                [
+                    [{"token": token, "logprob": logprob} for token, logprob in (candidates or {}).items()]
+                    for candidates in choice.logprobs.top_logprobs
+                ]
+            )
+    input_tokens, output_tokens = _usage(completion)
+    return prepare_output(generations, input_tokens, output_tokens, logprobs or None, errors)
