@@ -66,7 +66,7 @@ class BackgroundLoop:
         if cleanup is not None and thread is not None and thread.is_alive() and thread is not threading.current_thread():
             try:
                 asyncio.run_coroutine_threadsafe(cleanup(), loop).result(timeout=10)
-            except Exception:  # noqa: S110 - closing is best effort; the loop goes away regardless
+            except Exception:
                 pass
         loop.call_soon_threadsafe(loop.stop)
         if thread is threading.current_thread():
@@ -92,7 +92,7 @@ class LoopLocal(Generic[_T]):
     """
 
     def __init__(self) -> None:
-        self._values: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T]" = weakref.WeakKeyDictionary()
+        self._values: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def get(self, factory: Callable[[], _T]) -> _T:

@@ -20,22 +20,30 @@ from distilabel.typing.models import (
     TextContent,
     TokenCount,
 )
+from distilabel.typing.pipeline import InputDataset, PipelineRuntimeParametersInfo, StepProgress
+from distilabel.typing.steps import GeneratorStepOutput, StepColumns, StepOutput
 
 __all__ = [
     "ChatItem",
     "ChatType",
     "FormattedInput",
     "GenerateOutput",
+    "GeneratorStepOutput",
     "HiddenState",
     "ImageContent",
     "ImageUrl",
+    "InputDataset",
     "InstructorStructuredOutputType",
     "LLMLogprobs",
     "LLMOutput",
     "LLMStatistics",
     "Logprob",
     "OutlinesStructuredOutputType",
+    "PipelineRuntimeParametersInfo",
     "StandardInput",
+    "StepColumns",
+    "StepOutput",
+    "StepProgress",
     "StructuredInput",
     "StructuredOutputType",
     "TextContent",

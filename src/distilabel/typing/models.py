@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from typing_extensions import NotRequired, Required, TypedDict
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
+    pass
 
 
 class TextContent(TypedDict, total=False):

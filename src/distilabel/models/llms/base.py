@@ -50,8 +50,17 @@ from distilabel.mixins.runtime_parameters import (
     RuntimeParametersMixin,
     RuntimeParametersNames,
 )
-from distilabel.models.llms.outputs import describe_error, failed_output, finalize_output, merge_outputs
-from distilabel.models.structured import StructuredOutput, normalize_structured_output, split_formatted_input
+from distilabel.models.llms.outputs import (
+    describe_error,
+    failed_output,
+    finalize_output,
+    merge_outputs,
+)
+from distilabel.models.structured import (
+    StructuredOutput,
+    normalize_structured_output,
+    split_formatted_input,
+)
 from distilabel.runtime.loops import BackgroundLoop, LoopLocal
 from distilabel.runtime.retries import ErrorInfo, ErrorKind, RetryPolicy, classify_error
 from distilabel.utils.docstring import describe_arguments
@@ -478,6 +487,9 @@ class AsyncLLM(LLM):
                     raise
                 except DistilabelError:
                     raise
+                except asyncio.TimeoutError:
+                    error = TimeoutError(f"no response within {self.timeout:g} s (the LLM's `timeout`)")
+                    info = ErrorInfo(ErrorKind.RETRY)
                 except Exception as exc:
                     error, info = exc, self._classify_error(exc)
             if info.kind is ErrorKind.AUTH:
@@ -501,8 +513,6 @@ class AsyncLLM(LLM):
         The default reads the HTTP status every SDK exposes; override it for SDKs that
         report errors differently.
         """
-        if isinstance(error, asyncio.TimeoutError):
-            return ErrorInfo(ErrorKind.RETRY)
         return classify_error(error)
 
     def _auth_error(self, error: Exception) -> DistilabelUserError:

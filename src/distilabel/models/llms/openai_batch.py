@@ -85,7 +85,7 @@ class OpenAIBatchJobs:
         if any(batch.status != "completed" for batch in batches):
             raise DistilabelOfflineBatchGenerationNotFinishedException(jobs_ids=tuple(jobs_ids))
 
-        results: Dict[int, "GenerateOutput"] = {}
+        results: Dict[int, GenerateOutput] = {}
         total = 0
         for batch in batches:
             total += batch.request_counts.total if batch.request_counts else 0

@@ -1,0 +1,49 @@
+"""Render a conversation to a raw prompt with a Hugging Face tokenizer's chat template.
+
+Providers with a ``tokenizer_id`` field (``OllamaLLM``, ``InferenceEndpointsLLM``)
+send a prompt they formatted themselves to the server's raw text-generation
+endpoint instead of its chat endpoint; this module holds that one shared step.
+"""
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from distilabel.errors import DistilabelUserError
+from distilabel.utils.imports import require
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+
+def load_tokenizer(tokenizer_id: str, user: str) -> "PreTrainedTokenizerBase":
+    """Load the tokenizer ``tokenizer_id`` (a Hub repo id or a local directory).
+
+    Raises:
+        DistilabelUserError: the tokenizer has no chat template to format conversations.
+    """
+    transformers = require("transformers", "hf-transformers", user)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tokenizer_id)
+    if not getattr(tokenizer, "chat_template", None):
+        raise DistilabelUserError(
+            f"{user}: the tokenizer {tokenizer_id!r} has no chat template, so conversations cannot be"
+            " formatted into prompts. Use a tokenizer with a `chat_template`, or leave `tokenizer_id`"
+            " unset to use the server's chat endpoint."
+        )
+    return tokenizer
+
+
+def render_prompt(tokenizer: Optional["PreTrainedTokenizerBase"], conversation: Any) -> str:
+    """The prompt for ``conversation``: a plain string is sent as it is."""
+    if isinstance(conversation, str):
+        return conversation
+    if tokenizer is None:
+        raise DistilabelUserError(
+            "A conversation needs a tokenizer (`tokenizer_id`) to become a raw prompt."
+        )
+    return tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
+
+
+def count_prompt_tokens(tokenizer: Optional["PreTrainedTokenizerBase"], prompt: str) -> int:
+    """How many tokens ``prompt`` takes (0 without a tokenizer)."""
+    if tokenizer is None:
+        return 0
+    return len(tokenizer.encode(prompt, add_special_tokens=False))

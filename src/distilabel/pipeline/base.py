@@ -1,0 +1,299 @@
+"""What a pipeline is, apart from how it runs: its steps, validation, parameters, dumps.
+
+The engine that runs it lives in ``local.py``.
+"""
+
+import contextvars
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Union
+
+import yaml
+
+from distilabel import __version__
+from distilabel.errors import DistilabelUserError
+from distilabel.pipeline.dag import DAG
+from distilabel.pipeline.routing_batch_function import RoutingBatchFunction, routing_from_dump
+from distilabel.utils.names import unknown_name_error
+from distilabel.utils.serialization import TYPE_INFO_KEY, _Serializable, resolve_class, type_info
+
+if TYPE_CHECKING:
+    from distilabel.steps.base import _Step
+    from distilabel.typing.pipeline import InputDataset
+
+_CURRENT: contextvars.ContextVar[Optional["BasePipeline"]] = contextvars.ContextVar(
+    "distilabel_pipeline", default=None
+)
+CACHE_DIR_ENV_VAR = "DISTILABEL_CACHE_DIR"
+
+logger = logging.getLogger("distilabel.pipeline")
+
+
+def current_pipeline() -> Optional["BasePipeline"]:
+    """The pipeline whose ``with`` block is open, if any."""
+    return _CURRENT.get()
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_DIR_ENV_VAR)
+    return Path(env) if env else Path.home() / ".cache" / "distilabel" / "pipelines"
+
+
+class BasePipeline:
+    """A named graph of steps, built inside a ``with`` block.
+
+    Args:
+        name: the pipeline's name; also names its folder in the cache.
+        description: what the pipeline does (written in the dataset card).
+        cache_dir: where runs keep their rows and logs; defaults to
+            ``$DISTILABEL_CACHE_DIR`` or ``~/.cache/distilabel/pipelines``.
+        enable_metadata: keep the ``distilabel_metadata`` column in the output.
+        requirements: pip requirements the pipeline needs (recorded in dumps).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        description: Optional[str] = None,
+        cache_dir: Optional[Union[str, os.PathLike]] = None,
+        enable_metadata: bool = False,
+        requirements: Optional[List[str]] = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self._enable_metadata = enable_metadata
+        self.requirements = list(requirements or [])
+        self.dag = DAG()
+        self.routing_batch_functions: Dict[str, RoutingBatchFunction] = {}
+        self._token: Optional[contextvars.Token] = None
+
+    # --- building -------------------------------------------------------------------------------
+
+    def __enter__(self) -> "BasePipeline":
+        self._token = _CURRENT.set(self)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._token is not None:
+            _CURRENT.reset(self._token)
+            self._token = None
+
+    def add_step(self, step: "_Step") -> None:
+        self.dag.add_step(step)
+        step.pipeline = self
+
+    def set_routing_batch_function(self, step_name: str, function: RoutingBatchFunction) -> None:
+        if step_name in self.routing_batch_functions and self.routing_batch_functions[step_name] is not function:
+            raise DistilabelUserError(f"Step {step_name!r} already has a routing batch function.")
+        self.routing_batch_functions[step_name] = function
+
+    @property
+    def signature(self) -> str:
+        """A hash of the steps and connections; names the run's folder."""
+        data = json.dumps(self._dump_graph(), sort_keys=True, default=str)
+        return hashlib.sha1(data.encode()).hexdigest()
+
+    @property
+    def run_dir(self) -> Path:
+        return self._cache_dir / self.name / self.signature[:16]
+
+    # --- parameters and validation ----------------------------------------------------------------
+
+    def _apply_parameters(self, parameters: Optional[Dict[str, Dict[str, Any]]]) -> None:
+        for step_name, step_parameters in (parameters or {}).items():
+            if step_name not in self.dag.steps:
+                raise unknown_name_error("step", step_name, self.dag.steps, f"pipeline {self.name!r} parameters")
+            if not isinstance(step_parameters, dict):
+                raise DistilabelUserError(
+                    f"Parameters for step {step_name!r} must be a dict of runtime parameters,"
+                    f" got {type(step_parameters).__name__}."
+                )
+            self.dag.get(step_name).set_runtime_parameters(step_parameters)
+
+    def validate(self) -> List[str]:
+        """Check the pipeline before anything runs; returns the topological order.
+
+        Raises:
+            DistilabelUserError: a cycle, a root that is not a generator, a column a
+                step needs that nothing upstream writes, a required runtime parameter
+                with no value, or a mapping naming a column the step does not have.
+        """
+        if not self.dag.steps:
+            raise DistilabelUserError(f"Pipeline {self.name!r} has no steps.")
+        order = self.dag.topological_order()
+        for name in self.dag.roots:
+            step = self.dag.get(name)
+            if not step.is_generator:
+                raise DistilabelUserError(
+                    f"Step {name!r} has no upstream step but is not a generator step: connect a generator"
+                    f" (e.g. LoadDataFromDicts) to it, or pass `dataset=` to `Pipeline.run`."
+                )
+        for name in order:
+            step = self.dag.get(name)
+            if step.is_generator and self.dag.predecessors(name):
+                raise DistilabelUserError(f"Generator step {name!r} cannot receive rows from other steps.")
+            step.verify_mappings()
+            _check_required_parameters(step, step, [])
+        self._check_columns(order)
+        return order
+
+    def _check_columns(self, order: List[str]) -> None:
+        # The columns each step's output rows carry; None when unknown (e.g. a dataset
+        # read at run time), which turns the checks off downstream of it.
+        available: Dict[str, Optional[Set[str]]] = {}
+        for name in order:
+            step = self.dag.get(name)
+            outputs = {step.output_mappings.get(c, c) for c in step.get_outputs()}
+            predecessors = self.dag.predecessors(name)
+            if step.is_generator:
+                available[name] = outputs or None
+                continue
+            incoming: Optional[Set[str]] = set()
+            for predecessor in predecessors:
+                columns = available[predecessor]
+                incoming = None if columns is None or incoming is None else incoming | columns
+            if incoming is not None:
+                for column, required in step.get_inputs().items():
+                    data_column = step.input_mappings.get(column, column)
+                    if required and data_column not in incoming:
+                        mapped = f" (mapped from {data_column!r})" if data_column != column else ""
+                        raise DistilabelUserError(
+                            f"Step {name!r} needs the input column {column!r}{mapped}, but no upstream step"
+                            f" produces it. Upstream steps {predecessors} produce: {sorted(incoming)}."
+                            " Use `input_mappings` to read it from another column."
+                        )
+            if step._replaces_columns:
+                available[name] = outputs
+            else:
+                available[name] = None if incoming is None else incoming | outputs
+
+    def _with_dataset(self, dataset: "InputDataset", batch_size: int) -> None:
+        """Feed ``dataset`` to every root that is not a generator."""
+        from distilabel.steps.generators.data import make_generator_step
+
+        roots = [name for name in self.dag.roots if not self.dag.get(name).is_generator]
+        if not roots:
+            return
+        token = _CURRENT.set(self)
+        try:
+            generator = make_generator_step(dataset, batch_size=batch_size)
+        finally:
+            _CURRENT.reset(token)
+        for name in roots:
+            self.dag.add_edge(generator.name, name)  # type: ignore[arg-type]
+
+    # --- dumps --------------------------------------------------------------------------------
+
+    def _dump_graph(self) -> Dict[str, Any]:
+        return {
+            "steps": [{"step": step.dump(), "name": name} for name, step in self.dag.steps.items()],
+            "connections": [{"from": name, "to": self.dag.successors(name)} for name in self.dag.steps],
+            "routing_batch_functions": [
+                {"step": name, "routing_batch_function": function.dump()}
+                for name, function in self.routing_batch_functions.items()
+            ],
+        }
+
+    def dump(self, **kwargs: Any) -> Dict[str, Any]:
+        """The pipeline as a dict: steps, connections, routing; loadable with ``from_dict``."""
+        return {
+            "distilabel": {"version": __version__},
+            "pipeline": {
+                "name": self.name,
+                "description": self.description,
+                **self._dump_graph(),
+                TYPE_INFO_KEY: type_info(type(self)),
+            },
+            "requirements": self.requirements,
+        }
+
+    def save(self, path: Union[str, os.PathLike], format: str = "yaml") -> None:
+        """Write ``dump()`` as YAML (or JSON)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.dump()
+        if format == "json" or path.suffix == ".json":
+            path.write_text(json.dumps(data, indent=2, default=str))
+        else:
+            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+            with open(path, "w") as file:
+                yaml.dump(data, file, Dumper=dumper, sort_keys=False, allow_unicode=True)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
+        """Rebuild a pipeline from ``dump()``'s output (classes only from allowed modules)."""
+        from distilabel.steps.base import _Step
+        from distilabel.utils.serialization import _allowed_modules
+
+        body = data.get("pipeline", data)
+        allowed = _allowed_modules(allowed_modules)
+        target = cls
+        if isinstance(body.get(TYPE_INFO_KEY), dict):
+            target = resolve_class(body[TYPE_INFO_KEY], allowed, expected=BasePipeline)
+        pipeline = target(
+            name=body["name"], description=body.get("description"), requirements=data.get("requirements")
+        )
+        with pipeline:
+            for entry in body.get("steps", []):
+                step_data = dict(entry["step"])
+                step_data.setdefault("name", entry.get("name"))
+                _Serializable.from_dict(step_data, allowed_modules=allowed)
+            for connection in body.get("connections", []):
+                for target_name in connection.get("to", []):
+                    pipeline.dag.add_edge(connection["from"], target_name)
+            for entry in body.get("routing_batch_functions", []):
+                function = routing_from_dump(entry["routing_batch_function"])
+                function.step = pipeline.dag.get(entry["step"])
+                pipeline.set_routing_batch_function(entry["step"], function)
+        if not all(isinstance(step, _Step) for step in pipeline.dag.steps.values()):
+            raise DistilabelUserError("The file describes something that is not a step.")
+        return pipeline
+
+    @classmethod
+    def from_yaml(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with open(path) as file:
+            data = yaml.load(file, Loader=loader)  # noqa: S506 - a safe loader
+        return cls.from_dict(data, allowed_modules=allowed_modules)
+
+    @classmethod
+    def from_json(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
+        return cls.from_dict(json.loads(Path(path).read_text()), allowed_modules=allowed_modules)
+
+    @classmethod
+    def from_file(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
+        if str(path).endswith(".json"):
+            return cls.from_json(path, allowed_modules=allowed_modules)
+        return cls.from_yaml(path, allowed_modules=allowed_modules)
+
+    def get_runtime_parameters_info(self) -> Dict[str, Any]:
+        """Each step's runtime parameters, with descriptions (what ``distilabel pipeline info`` shows)."""
+        return {name: step.get_runtime_parameters_info() for name, step in self.dag.steps.items()}
+
+
+def _check_required_parameters(step: "_Step", component: Any, path: List[str]) -> None:
+    from distilabel.mixins.runtime_parameters import RuntimeParametersMixin
+
+    for name, optional in component.runtime_parameters_names.items():
+        value = getattr(component, name, None)
+        if isinstance(optional, dict):
+            if isinstance(value, RuntimeParametersMixin):
+                _check_required_parameters(step, value, [*path, name])
+            continue
+        if not optional and value is None:
+            dotted = ".".join([*path, name])
+            raise DistilabelUserError(
+                f"Step {step.name!r} needs a value for the runtime parameter {dotted!r}: pass it with"
+                f" `pipeline.run(parameters={{{step.name!r}: {_nested_example(path, name)}}})`."
+            )
+
+
+def _nested_example(path: List[str], name: str) -> str:
+    text = f"{{{name!r}: ...}}"
+    for part in reversed(path):
+        text = f"{{{part!r}: {text}}}"
+    return text

@@ -1,0 +1,523 @@
+"""The local engine: one asyncio event loop runs the whole pipeline.
+
+Each step is one coroutine reading its inbox and writing to its successors'
+inboxes. Rows carry a key (their position in the input) so they can travel out
+of order and still be put back in order at the end, and joined again where
+branches meet.
+
+- A generator step yields batches; each is keyed and sent on.
+- A Task on an ``AsyncLLM`` handles rows one by one on the loop: each row is an
+  ``await llm.agenerate_row(...)`` with at most ``2 * max_concurrent_requests``
+  rows in flight (the LLM's own limit is applied inside ``agenerate_row``), and
+  each row moves on as soon as its answer arrives: no batch waits for its slowest
+  request.
+- Other steps (user code, local models, sync LLMs) get batches of
+  ``input_batch_size`` rows and run ``process`` in a worker thread, up to
+  ``resources.replicas`` batches at a time.
+- A global step gets all its rows in one batch.
+
+Every step appends its finished rows to its ``RowStore`` as they come; inboxes are
+bounded, so memory is bounded by what is in flight. Ctrl-C cancels the coroutines;
+the stores already hold every finished row.
+"""
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, AsyncIterator, Coroutine, Deque, Dict, List, Optional, Set, Tuple
+
+from distilabel.pipeline.base import BasePipeline
+from distilabel.pipeline.progress import Progress
+from distilabel.pipeline.row_store import KeyedRow, RowKey, RowStore
+
+if TYPE_CHECKING:
+    from distilabel.distiset import Distiset
+    from distilabel.steps.base import _Step
+    from distilabel.typing.pipeline import InputDataset
+
+logger = logging.getLogger("distilabel.pipeline")
+
+_INBOX_MIN_ROWS = 1000
+_Batch = Tuple[List[RowKey], Tuple[List[Dict[str, Any]], ...]]
+
+
+class Pipeline(BasePipeline):
+    """A pipeline run by the local asyncio engine.
+
+    ```python
+    with Pipeline(name="text-generation-pipeline") as pipeline:
+        load = LoadDataFromDicts(data=[{"instruction": "..."}])
+        generate = TextGeneration(llm=OpenAILLM(model="gpt-4"))
+        load >> generate
+
+    distiset = pipeline.run(parameters={generate.name: {"llm": {"generation_kwargs": {"temperature": 0.3}}}})
+    ```
+    """
+
+    def run(
+        self,
+        parameters: Optional[Dict[str, Dict[str, Any]]] = None,
+        load_groups: Any = None,
+        use_cache: bool = True,
+        storage_parameters: Optional[Dict[str, Any]] = None,
+        use_fs_to_pass_data: bool = False,
+        dataset: Optional["InputDataset"] = None,
+        dataset_batch_size: int = 50,
+        logging_handlers: Optional[List[logging.Handler]] = None,
+    ) -> "Distiset":
+        """Run the pipeline and return its output as a ``Distiset``.
+
+        Args:
+            parameters: runtime parameters per step name, e.g.
+                ``{"text_generation": {"llm": {"generation_kwargs": {"temperature": 0.3}}}}``.
+            load_groups: accepted for compatibility; the local engine loads every step at once.
+            use_cache: whether work of a previous run of the same pipeline may be reused.
+            storage_parameters: accepted for compatibility; rows are stored in the cache dir.
+            use_fs_to_pass_data: accepted for compatibility; rows pass in memory.
+            dataset: rows to feed to the steps that have no generator upstream.
+            dataset_batch_size: batch size of the generator made from ``dataset``.
+            logging_handlers: extra handlers for the run's log records.
+
+        Raises:
+            DistilabelUserError: the pipeline or the parameters are invalid (nothing ran).
+        """
+        return self._run(parameters, use_cache, dataset, dataset_batch_size, logging_handlers, dry_run=False)
+
+    def dry_run(
+        self, parameters: Optional[Dict[str, Dict[str, Any]]] = None, batch_size: int = 1
+    ) -> "Distiset":
+        """Run the pipeline on the first ``batch_size`` rows of each generator, without the cache."""
+        from distilabel.steps.base import GeneratorStep
+
+        generators = [s for s in self.dag.steps.values() if isinstance(s, GeneratorStep)]
+        saved = {s.name: s.batch_size for s in generators}
+        try:
+            for step in generators:
+                step.batch_size = batch_size
+            return self._run(parameters, False, None, 50, None, dry_run=True)
+        finally:
+            for step in generators:
+                step.batch_size = saved[step.name]
+
+    def _run(
+        self,
+        parameters: Optional[Dict[str, Dict[str, Any]]],
+        use_cache: bool,
+        dataset: Optional["InputDataset"],
+        dataset_batch_size: int,
+        logging_handlers: Optional[List[logging.Handler]],
+        dry_run: bool,
+    ) -> "Distiset":
+        from distilabel.distiset import create_distiset
+
+        if dataset is not None:
+            self._with_dataset(dataset, dataset_batch_size)
+        self._apply_parameters(parameters)
+        order = self.validate()
+        run_dir = self.run_dir / ("dry_run" if dry_run else "")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.save(run_dir / "pipeline.yaml")
+        root = logging.getLogger("distilabel")
+        handlers = [logging.FileHandler(run_dir / "pipeline.log"), *(logging_handlers or [])]
+        if not root.handlers and not logging.getLogger().handlers:
+            handlers.append(logging.StreamHandler())  # a person running a script sees progress
+        for handler in handlers:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            root.addHandler(handler)
+        if root.level == logging.NOTSET or root.level > logging.INFO:
+            root.setLevel(logging.INFO)
+        engine = _Engine(self, order, run_dir, dry_run=dry_run)
+        try:
+            _run_coroutine(engine.run())
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            logger.warning("Interrupted: the rows finished so far are in %s", run_dir / "steps")
+            raise
+        finally:
+            for handler in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        self.last_run_summary = engine.progress.summary()
+        logger.info(engine.progress.summary_text())
+        return create_distiset(
+            run_dir,
+            {name: run_dir / "steps" / name for name in self.dag.leaves},
+            enable_metadata=self._enable_metadata,
+            pipeline_path=run_dir / "pipeline.yaml",
+            log_filename_path=run_dir / "pipeline.log",
+        )
+
+
+def _run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run``, or the same in a thread when called from a running loop (a notebook)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    result: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as error:
+            result["error"] = error
+
+    thread = threading.Thread(target=target, name="distilabel-pipeline")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+class _Inbox:
+    """The rows sent to one step, from any of its upstream steps, bounded in rows.
+
+    Iterating yields ``(source, rows)``, and ``(source, None)`` when ``source``
+    finished; it ends when every upstream step has finished.
+    """
+
+    def __init__(self, sources: List[str], capacity: int) -> None:
+        self._open = set(sources)
+        self._capacity = capacity
+        self._size = 0
+        self._items: Deque[Tuple[str, Optional[List[KeyedRow]]]] = deque()
+        self._changed = asyncio.Condition()
+
+    async def put(self, source: str, rows: List[KeyedRow]) -> None:
+        async with self._changed:
+            # A batch larger than the capacity still goes in once the inbox is empty.
+            await self._changed.wait_for(lambda: self._size == 0 or self._size + len(rows) <= self._capacity)
+            self._items.append((source, rows))
+            self._size += len(rows)
+            self._changed.notify_all()
+
+    async def close(self, source: str) -> None:
+        async with self._changed:
+            self._items.append((source, None))
+            self._changed.notify_all()
+
+    async def __aiter__(self) -> AsyncIterator[Tuple[str, Optional[List[KeyedRow]]]]:
+        while True:
+            async with self._changed:
+                await self._changed.wait_for(lambda: bool(self._items) or not self._open)
+                if not self._items:
+                    return
+                source, rows = self._items.popleft()
+                if rows is None:
+                    self._open.discard(source)
+                else:
+                    self._size -= len(rows)
+                self._changed.notify_all()
+            yield source, rows
+
+
+class _Tasks:
+    """Child tasks of one step; the first failure is re-raised (a TaskGroup that runs on 3.10)."""
+
+    def __init__(self) -> None:
+        self._tasks: Set[asyncio.Task] = set()
+        self._error: Optional[BaseException] = None
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.check()
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._error is None:
+            self._error = task.exception()
+            for other in self._tasks:
+                other.cancel()
+
+    def check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    async def wait(self) -> None:
+        try:
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+        finally:
+            for task in self._tasks:
+                task.cancel()
+        self.check()
+
+
+class _Engine:
+    def __init__(self, pipeline: BasePipeline, order: List[str], run_dir: Path, dry_run: bool = False) -> None:
+        self.pipeline = pipeline
+        self.dag = pipeline.dag
+        self.order = order
+        self.run_dir = run_dir
+        self.dry_run = dry_run
+        self.progress = Progress(order)
+        self.stores: Dict[str, RowStore] = {}
+        self.inboxes: Dict[str, _Inbox] = {}
+        for name in order:
+            predecessors = self.dag.predecessors(name)
+            if predecessors:
+                step = self.dag.get(name)
+                capacity = max(_INBOX_MIN_ROWS, 2 * getattr(step, "input_batch_size", 0))
+                self.inboxes[name] = _Inbox(predecessors, capacity)
+        threads = sum(self.dag.get(name).resources.replicas for name in order) + 2
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="distilabel-step")
+
+    def step(self, name: str) -> "_Step":
+        return self.dag.get(name)
+
+    async def _in_thread(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+    # --- the run ----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        reporter: Optional[asyncio.Task] = None
+        try:
+            await self._load_all()
+            for name in self.order:
+                self.stores[name] = RowStore(self.run_dir / "steps" / name, fresh=True)
+                step = self.step(name)
+                if step.is_generator:
+                    self.progress[name].total = getattr(step, "total_rows", None)
+                if hasattr(step, "_counters"):
+                    step._counters = self.progress[name]
+            reporter = asyncio.ensure_future(self.progress.run_reporter())
+            runners = [asyncio.ensure_future(self._run_step(name)) for name in self.order]
+            try:
+                done, _ = await asyncio.wait(runners, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    if task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+            finally:
+                for task in runners:
+                    task.cancel()
+                await asyncio.gather(*runners, return_exceptions=True)
+        finally:
+            if reporter is not None:
+                reporter.cancel()
+            for store in self.stores.values():
+                store.close()
+            await self._unload_all()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _load_all(self) -> None:
+        async def load(name: str) -> None:
+            try:
+                await self._in_thread(self.step(name).load)
+            except Exception as error:
+                raise type(error)(f"Step {name!r} failed to load: {error}") if _rebuildable(error) else error
+
+        await asyncio.gather(*(load(name) for name in self.order))
+
+    async def _unload_all(self) -> None:
+        from distilabel.models.llms.base import AsyncLLM
+
+        for name in self.order:
+            step = self.step(name)
+            llm = getattr(step, "llm", None)
+            try:
+                if isinstance(llm, AsyncLLM):
+                    await llm.aclose()
+                await self._in_thread(step.unload)
+            except Exception as error:
+                logger.warning("Step %r failed to unload: %s", name, error)
+
+    async def _run_step(self, name: str) -> None:
+        step = self.step(name)
+        counters = self.progress[name]
+        try:
+            if step.is_generator:
+                await self._run_generator(name)
+            elif _runs_rows_async(step):
+                await self._run_async_task(name)
+            else:
+                await self._run_batches(name)
+        finally:
+            counters.finished = time.monotonic()
+            for successor in self.dag.successors(name):
+                await self.inboxes[successor].close(name)
+
+    # --- sending rows on ------------------------------------------------------------------------------
+
+    async def _emit(self, name: str, rows: List[KeyedRow]) -> None:
+        self.stores[name].append(rows)
+        self.progress[name].rows_out += len(rows)
+        successors = self.dag.successors(name)
+        router = self.pipeline.routing_batch_functions.get(name)
+        if router is not None and successors:
+            successors = router(successors)
+        for i, successor in enumerate(successors):
+            # Each branch gets its own row dicts, as steps may change rows in place.
+            batch = rows if i == len(successors) - 1 else [(key, dict(row)) for key, row in rows]
+            await self.inboxes[successor].put(name, batch)
+
+    # --- generator steps ----------------------------------------------------------------------------
+
+    async def _run_generator(self, name: str) -> None:
+        generator = self.step(name).process_applying_mappings(offset=0)  # type: ignore[attr-defined]
+        index = 0
+        try:
+            while True:
+                item = await self._in_thread(next, generator, None)
+                if item is None:
+                    break
+                batch, last = item
+                await self._emit(name, [((index + i,), row) for i, row in enumerate(batch)])
+                index += len(batch)
+                if last or self.dry_run:
+                    break
+        finally:
+            await self._in_thread(generator.close)
+
+    # --- tasks on async LLMs: a sliding window of rows ------------------------------------------
+
+    async def _run_async_task(self, name: str) -> None:
+        task = self.step(name)
+        llm = task.llm  # type: ignore[attr-defined]
+        kwargs = llm.validate_generation_kwargs(dict(llm.generation_kwargs or {}))
+        window = asyncio.Semaphore(2 * llm.max_concurrent_requests)
+        children = _Tasks()
+        async for _, items in self.inboxes[name]:
+            for key, row in items or ():
+                await window.acquire()
+                children.spawn(self._task_row(name, key, row, kwargs, window))
+        await children.wait()
+
+    async def _task_row(
+        self, name: str, key: RowKey, row: Dict[str, Any], kwargs: Dict[str, Any], window: asyncio.Semaphore
+    ) -> None:
+        counters = self.progress[name]
+        counters.rows_in += 1
+        counters.in_flight += 1
+        try:
+            try:
+                rows = await self.step(name).aprocess_row(row, kwargs)  # type: ignore[attr-defined]
+            finally:
+                counters.in_flight -= 1
+            await self._emit(name, _keyed([key], rows))
+        finally:
+            window.release()
+
+    # --- batch steps, run in worker threads -----------------------------------------------------------
+
+    async def _run_batches(self, name: str) -> None:
+        step = self.step(name)
+        slots = asyncio.Semaphore(step.resources.replicas)
+        children = _Tasks()
+        size = None if step.is_global else step.input_batch_size  # type: ignore[attr-defined]
+        async for keys, args in self._input_batches(name, size):
+            await slots.acquire()
+            children.spawn(self._process_batch(name, keys, args, slots))
+        await children.wait()
+
+    async def _process_batch(
+        self, name: str, keys: List[RowKey], args: Tuple[List[Dict[str, Any]], ...], slots: asyncio.Semaphore
+    ) -> None:
+        counters = self.progress[name]
+        counters.rows_in += len(keys)
+        counters.in_flight += len(keys)
+        try:
+            outputs = await self._in_thread(_collect, self.step(name), args)
+        finally:
+            counters.in_flight -= len(keys)
+            slots.release()
+        await self._emit(name, _keyed(keys, outputs))
+
+    async def _input_batches(self, name: str, size: Optional[int]) -> AsyncIterator[_Batch]:
+        """Batches of ``size`` rows (all rows when ``None``) as ``(keys, process args)``.
+
+        A step whose ``process`` takes ``*inputs`` gets one list per upstream step,
+        with rows matched by key; a key is ready once every upstream step sent it or
+        finished without it (e.g. a routing batch function sent it elsewhere).
+        """
+        step = self.step(name)
+        sources = self.dag.predecessors(name)
+        if not step.takes_inputs_per_predecessor:
+            buffer: List[KeyedRow] = []
+            async for _, rows in self.inboxes[name]:
+                buffer.extend(rows or ())
+                while size is not None and len(buffer) >= size:
+                    chunk, buffer = buffer[:size], buffer[size:]
+                    yield [k for k, _ in chunk], ([r for _, r in chunk],)
+            if buffer:
+                yield [k for k, _ in buffer], ([r for _, r in buffer],)
+            return
+
+        pending: Dict[RowKey, Dict[str, Dict[str, Any]]] = {}
+        finished: Set[str] = set()
+        ready: Dict[Tuple[str, ...], List[RowKey]] = {}
+        parts: Dict[RowKey, Dict[str, Dict[str, Any]]] = {}
+
+        def release(key: RowKey) -> None:
+            got = pending.pop(key)
+            group = tuple(s for s in sources if s in got)
+            ready.setdefault(group, []).append(key)
+            parts[key] = got
+
+        def take(group: Tuple[str, ...], keys: List[RowKey]) -> _Batch:
+            keys = sorted(keys)
+            args = tuple([parts[k][s] for k in keys] for s in group)
+            for k in keys:
+                del parts[k]
+            return keys, args
+
+        async for source, rows in self.inboxes[name]:
+            if rows is None:
+                finished.add(source)
+                for key in [k for k, got in pending.items() if all(s in got or s in finished for s in sources)]:
+                    release(key)
+            else:
+                for key, row in rows:
+                    got = pending.setdefault(key, {})
+                    got[source] = row
+                    if all(s in got or s in finished for s in sources):
+                        release(key)
+            for group in list(ready):
+                while size is not None and len(ready[group]) >= size:
+                    chunk, ready[group] = ready[group][:size], ready[group][size:]
+                    yield take(group, chunk)
+        for group, keys in ready.items():
+            if keys:
+                yield take(group, keys)
+
+
+def _runs_rows_async(step: "_Step") -> bool:
+    from distilabel.models.llms.base import AsyncLLM
+    from distilabel.steps.tasks.base import Task
+
+    return (
+        isinstance(step, Task)
+        and step.is_normal
+        and isinstance(step.llm, AsyncLLM)
+        and not step.llm.use_offline_batch_generation
+        and type(step).process is Task.process
+    )
+
+
+def _collect(step: "_Step", args: Tuple[List[Dict[str, Any]], ...]) -> List[Dict[str, Any]]:
+    rows: List[Dict[str, Any]] = []
+    for batch in step.process_applying_mappings(*args):  # type: ignore[attr-defined]
+        rows.extend(batch)
+    return rows
+
+
+def _keyed(keys: List[RowKey], rows: List[Dict[str, Any]]) -> List[KeyedRow]:
+    """Give output rows keys: the input's key when one row came out per input, else sub-keys."""
+    if len(rows) == len(keys):
+        return list(zip(keys, rows))
+    base = min(keys) if keys else ()
+    return [((*base, j), row) for j, row in enumerate(rows)]
+
+
+def _rebuildable(error: Exception) -> bool:
+    try:
+        type(error)("probe")
+    except Exception:
+        return False
+    return True

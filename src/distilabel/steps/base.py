@@ -1,0 +1,379 @@
+"""Steps: the units a pipeline chains together.
+
+A step reads rows (dicts) and yields rows. ``Step`` handles batches of
+``input_batch_size`` rows, ``GeneratorStep`` produces the rows a pipeline starts
+from, ``GlobalStep`` sees every row at once. Steps are connected with ``>>``
+inside a ``with Pipeline(...)`` block; the pipeline's engine decides where and
+when ``process`` runs.
+"""
+
+import inspect
+import logging
+import re
+from abc import ABC, abstractmethod
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    Union,
+    overload,
+)
+
+from pydantic import ConfigDict, Field, PositiveInt, PrivateAttr, field_validator
+from typing_extensions import Annotated
+
+from distilabel.errors import DistilabelUserError
+from distilabel.mixins.runtime_parameters import RuntimeParameter, RuntimeParametersMixin
+from distilabel.utils.serialization import _Serializable
+
+if TYPE_CHECKING:
+    from distilabel.pipeline.base import BasePipeline
+    from distilabel.pipeline.routing_batch_function import RoutingBatchFunction
+    from distilabel.typing.steps import GeneratorStepOutput, StepColumns, StepOutput
+
+StepInput = Annotated[List[Dict[str, Any]], "StepInput"]
+"""The rows a step receives in ``process``: a list of dicts."""
+
+DISTILABEL_METADATA_KEY = "distilabel_metadata"
+_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def camel_to_snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
+
+
+class StepResources(RuntimeParametersMixin, _Serializable):
+    """What a step needs to run.
+
+    Attributes:
+        replicas: how many copies of the step process batches at the same time.
+        cpus: CPUs per replica (informational for the local engine).
+        gpus: GPUs per replica (informational for the local engine).
+        memory: memory in bytes per replica (informational for the local engine).
+        resources: custom resources per replica.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    replicas: RuntimeParameter[PositiveInt] = Field(default=1, description="The number of replicas for the step.")
+    cpus: Optional[RuntimeParameter[PositiveInt]] = Field(default=None, description="CPUs assigned to each replica.")
+    gpus: Optional[RuntimeParameter[PositiveInt]] = Field(default=None, description="GPUs assigned to each replica.")
+    memory: Optional[RuntimeParameter[PositiveInt]] = Field(default=None, description="Memory in bytes per replica.")
+    resources: Optional[RuntimeParameter[Dict[str, int]]] = Field(
+        default=None, description="Custom resources assigned to each replica."
+    )
+
+
+class _Step(RuntimeParametersMixin, _Serializable, ABC):
+    """What every step shares: a name, its columns, mappings, connections.
+
+    Attributes:
+        name: unique within the pipeline; inferred from the class name when not given.
+        resources: replicas and hardware for the step.
+        input_mappings: the step's input column names mapped to the dataset's column
+            names, e.g. ``{"instruction": "prompt"}`` reads ``prompt`` as ``instruction``.
+        output_mappings: the step's output column names mapped to the names to write.
+        use_cache: whether finished work of this step may be reused by a later run.
+    """
+
+    model_config = ConfigDict(
+        arbitrary_types_allowed=True,
+        validate_default=True,
+        validate_assignment=True,
+        extra="forbid",
+        protected_namespaces=(),
+    )
+
+    name: Optional[str] = Field(default=None, pattern=_NAME_PATTERN.pattern)
+    resources: StepResources = Field(default_factory=StepResources)
+    input_mappings: Dict[str, str] = Field(default_factory=dict)
+    output_mappings: Dict[str, str] = Field(default_factory=dict)
+    use_cache: bool = True
+
+    _pipeline: Optional["BasePipeline"] = PrivateAttr(default=None)
+    _logger: logging.Logger = PrivateAttr(default=None)
+
+    # Steps whose output keeps only their own ``outputs`` (e.g. KeepColumns); the
+    # pipeline uses this to know which columns flow past them.
+    _replaces_columns: ClassVar[bool] = False
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        from distilabel.pipeline.base import current_pipeline
+
+        pipeline = current_pipeline()
+        if self.name is None:
+            index = pipeline.dag.count_prefix(camel_to_snake(type(self).__name__)) if pipeline else 0
+            self.name = f"{camel_to_snake(type(self).__name__)}_{index}"
+        self._logger = logging.getLogger(f"distilabel.step.{self.name}")
+        if pipeline is not None:
+            pipeline.add_step(self)
+            self._pipeline = pipeline
+
+    @property
+    def pipeline(self) -> Optional["BasePipeline"]:
+        return self._pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline: Optional["BasePipeline"]) -> None:
+        self._pipeline = pipeline
+
+    # --- kind -----------------------------------------------------------------------------
+
+    @property
+    def is_generator(self) -> bool:
+        return isinstance(self, GeneratorStep)
+
+    @property
+    def is_global(self) -> bool:
+        return isinstance(self, GlobalStep)
+
+    @property
+    def is_normal(self) -> bool:
+        return not self.is_generator and not self.is_global
+
+    # --- columns ----------------------------------------------------------------------------
+
+    @property
+    def inputs(self) -> "StepColumns":
+        """The columns the step reads: a list, or names mapped to whether they are required."""
+        return []
+
+    @property
+    def outputs(self) -> "StepColumns":
+        """The columns the step writes: a list, or names mapped to whether they are always written."""
+        return []
+
+    def get_inputs(self) -> Dict[str, bool]:
+        """``inputs`` as a dict of column name to whether it is required."""
+        return _columns_dict(self.inputs)
+
+    def get_outputs(self) -> Dict[str, bool]:
+        """``outputs`` as a dict of column name to whether it is always written."""
+        return _columns_dict(self.outputs)
+
+    @field_validator("input_mappings", "output_mappings", mode="after")
+    @classmethod
+    def _check_mapping_values(cls, value: Dict[str, str]) -> Dict[str, str]:
+        for key, column in value.items():
+            if not isinstance(column, str) or not column:
+                raise DistilabelUserError(f"Mapping {key!r} -> {column!r}: column names must be non-empty strings.")
+        return value
+
+    def verify_mappings(self) -> None:
+        """Check that mappings only name the step's own inputs and outputs."""
+        for kind, mapping, columns in (
+            ("input_mappings", self.input_mappings, self.get_inputs()),
+            ("output_mappings", self.output_mappings, self.get_outputs()),
+        ):
+            for key in mapping:
+                if columns and key not in columns:
+                    from distilabel.utils.names import unknown_name_error
+
+                    raise unknown_name_error(f"column in {kind}", key, columns, f"step {self.name!r}")
+
+    def _map_input_row(self, row: Dict[str, Any]) -> Dict[str, Any]:
+        """A view of ``row`` with the dataset's columns renamed to the step's input names."""
+        if not self.input_mappings:
+            return row
+        mapped = dict(row)
+        for step_name, column in self.input_mappings.items():
+            if column in mapped:
+                mapped[step_name] = mapped.pop(column)
+        return mapped
+
+    def _map_output_row(self, row: Dict[str, Any]) -> Dict[str, Any]:
+        """Restore mapped input names and apply ``output_mappings`` to an output row."""
+        for step_name, column in self.input_mappings.items():
+            if step_name in row and step_name != column:
+                row[column] = row.pop(step_name)
+        for step_name, column in self.output_mappings.items():
+            if step_name in row:
+                row[column] = row.pop(step_name)
+        return row
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Acquire what ``process`` needs (models, files). Called once before processing."""
+        self._logger = logging.getLogger(f"distilabel.step.{self.name}")
+
+    def unload(self) -> None:
+        """Release what ``load`` acquired."""
+
+    # --- connections ----------------------------------------------------------------------------
+
+    def connect(
+        self, *steps: "_Step", routing_batch_function: Optional["RoutingBatchFunction"] = None
+    ) -> None:
+        """Send this step's output to ``steps``, optionally through a routing batch function."""
+        pipeline = self._require_pipeline()
+        for step in steps:
+            pipeline.dag.add_edge(self.name, step.name)  # type: ignore[arg-type]
+        if routing_batch_function is not None:
+            routing_batch_function.step = self
+            pipeline.set_routing_batch_function(self.name, routing_batch_function)  # type: ignore[arg-type]
+
+    def _require_pipeline(self) -> "BasePipeline":
+        if self._pipeline is None:
+            raise DistilabelUserError(
+                f"Step {self.name!r} is not part of a pipeline: create it inside `with Pipeline(...):` to connect it."
+            )
+        return self._pipeline
+
+    @overload
+    def __rshift__(self, other: "RoutingBatchFunction") -> "RoutingBatchFunction": ...
+
+    @overload
+    def __rshift__(self, other: List["_Step"]) -> List["_Step"]: ...
+
+    @overload
+    def __rshift__(self, other: "_Step") -> "_Step": ...
+
+    def __rshift__(self, other: Any) -> Any:
+        """``a >> b`` connects ``a`` to ``b``; ``a >> [b, c]`` to both; ``a >> router`` routes."""
+        from distilabel.pipeline.routing_batch_function import RoutingBatchFunction
+
+        if isinstance(other, _Step):
+            self.connect(other)
+            return other
+        if isinstance(other, list) and all(isinstance(s, _Step) for s in other):
+            self.connect(*other)
+            return other
+        if isinstance(other, RoutingBatchFunction):
+            other.step = self
+            return other
+        raise DistilabelUserError(
+            f"Cannot connect step {self.name!r} to {type(other).__name__}: use a step, a list of steps"
+            " or a routing batch function."
+        )
+
+    def __rrshift__(self, other: List["_Step"]) -> "_Step":
+        """``[a, b] >> c`` connects both ``a`` and ``b`` to ``c``."""
+        if not (isinstance(other, list) and all(isinstance(s, _Step) for s in other)):
+            raise DistilabelUserError(f"Cannot connect {type(other).__name__} to step {self.name!r}.")
+        for step in other:
+            step.connect(self)
+        return self
+
+    # --- serialization -----------------------------------------------------------------------------
+
+    def dump(self, **kwargs: Any) -> Dict[str, Any]:
+        data = super().dump(**kwargs)
+        data["runtime_parameters_info"] = self.get_runtime_parameters_info()
+        return data
+
+    @classmethod
+    def _from_fields(cls, fields: Dict[str, Any]) -> "_Step":
+        fields.pop("runtime_parameters_info", None)
+        return cls(**fields)
+
+    # --- processing ---------------------------------------------------------------------------------
+
+    @property
+    def process_parameters(self) -> List[inspect.Parameter]:
+        return list(inspect.signature(self.process).parameters.values())  # type: ignore[attr-defined]
+
+    @property
+    def takes_inputs_per_predecessor(self) -> bool:
+        """Whether ``process(*inputs)`` wants one list per upstream step (rows aligned)."""
+        return any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in self.process_parameters)
+
+
+def _columns_dict(columns: "StepColumns") -> Dict[str, bool]:
+    if isinstance(columns, dict):
+        return dict(columns)
+    return dict.fromkeys(columns, True)
+
+
+class Step(_Step, ABC):
+    """A step that processes batches of ``input_batch_size`` rows.
+
+    Subclasses implement ``process(self, inputs: StepInput) -> StepOutput`` (a
+    generator yielding lists of rows), and declare ``inputs`` / ``outputs``.
+    ``process(self, *inputs: StepInput)`` receives one list per upstream step, with
+    the rows of the same input aligned.
+
+    Attributes:
+        input_batch_size: how many rows ``process`` receives at a time.
+    """
+
+    input_batch_size: RuntimeParameter[PositiveInt] = Field(
+        default=50, description="The number of rows that will contain the batches processed by the step."
+    )
+
+    @abstractmethod
+    def process(self, *inputs: StepInput) -> "StepOutput":
+        """Process a batch of rows and yield the resulting rows."""
+
+    def process_applying_mappings(self, *args: List[Dict[str, Any]]) -> "StepOutput":
+        """``process`` with ``input_mappings`` / ``output_mappings`` applied around it."""
+        inputs = [[self._map_input_row(row) for row in batch] for batch in args]
+        for batch in self.process(*inputs):
+            yield [self._map_output_row(row) for row in batch]
+
+
+class GeneratorStep(_Step, ABC):
+    """A step that produces rows with no input: the root of a pipeline.
+
+    Subclasses implement ``process(self, offset: int = 0) -> GeneratorStepOutput``
+    yielding ``(rows, is_last_batch)``.
+
+    Attributes:
+        batch_size: how many rows each yielded batch holds.
+    """
+
+    batch_size: RuntimeParameter[int] = Field(
+        default=50, description="The number of rows each batch generated by the step will contain."
+    )
+
+    @abstractmethod
+    def process(self, offset: int = 0) -> "GeneratorStepOutput":
+        """Yield ``(rows, is_last_batch)``, starting after ``offset`` rows."""
+
+    def process_applying_mappings(self, offset: int = 0) -> "GeneratorStepOutput":
+        for batch, last in self.process(offset=offset):
+            yield [self._map_output_row(row) for row in batch], last
+
+    @property
+    def total_rows(self) -> Optional[int]:
+        """How many rows the generator will produce, when known (for progress)."""
+        return None
+
+
+class GlobalStep(Step, ABC):
+    """A step that receives every row at once, in one call to ``process``."""
+
+    @property
+    def input_batch_size_is_global(self) -> bool:
+        return True
+
+
+def iter_batches(rows: List[Dict[str, Any]], size: int, offset: int = 0) -> Iterator[Tuple[List[Dict[str, Any]], bool]]:
+    """Yield ``(batch, is_last)`` slices of ``rows`` of ``size`` rows from ``offset``."""
+    if offset >= len(rows):
+        yield [], True
+        return
+    for start in range(offset, len(rows), size):
+        end = start + size
+        yield rows[start:end], end >= len(rows)
+
+
+StepType = Union[Step, GeneratorStep, GlobalStep]
+
+__all__ = [
+    "DISTILABEL_METADATA_KEY",
+    "GeneratorStep",
+    "GlobalStep",
+    "Step",
+    "StepInput",
+    "StepResources",
+    "StepType",
+    "_Step",
+    "iter_batches",
+]

@@ -1,0 +1,1 @@
+"""Steps that format generations for fine-tuning (SFT, DPO)."""

@@ -1,0 +1,1 @@
+"""Generator steps: where a pipeline's rows come from."""

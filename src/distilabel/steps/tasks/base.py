@@ -1,0 +1,250 @@
+"""Tasks: steps that turn rows into prompts, ask an LLM, and turn the answers into columns.
+
+A subclass implements ``format_input(row) -> ChatType`` and
+``format_output(generation, row) -> dict`` and declares ``inputs`` / ``outputs``.
+Everything else is here: calling the LLM (a batch at a time with ``process``, or
+one row at a time with ``aprocess_row``, which the engine uses for async LLMs),
+``num_generations`` and ``group_generations``, the ``model_name`` column, and
+``distilabel_metadata`` with the raw input, raw output, token statistics and, for
+a failed row, why it failed.
+"""
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+
+from pydantic import Field, PositiveInt, PrivateAttr, SerializeAsAny
+
+from distilabel.errors import DistilabelError
+from distilabel.exceptions import DistilabelOfflineBatchGenerationNotFinishedException
+from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.models.llms.base import LLM
+from distilabel.models.llms.outputs import describe_error, failed_output
+from distilabel.steps.base import DISTILABEL_METADATA_KEY, GeneratorStep, GlobalStep, Step, StepInput, _Step
+
+if TYPE_CHECKING:
+    from distilabel.pipeline.progress import StepCounters
+    from distilabel.typing import ChatType, FormattedInput, GenerateOutput
+    from distilabel.typing.steps import StepOutput
+
+
+class _Task(_Step, ABC):
+    """The LLM-calling part shared by ``Task``, ``GeneratorTask`` and ``GlobalTask``."""
+
+    llm: SerializeAsAny[LLM]
+    group_generations: bool = False
+    add_raw_output: RuntimeParameter[bool] = Field(
+        default=True, description="Whether to include the raw output of the LLM in `distilabel_metadata`."
+    )
+    add_raw_input: RuntimeParameter[bool] = Field(
+        default=True, description="Whether to include the raw input of the LLM in `distilabel_metadata`."
+    )
+    num_generations: RuntimeParameter[PositiveInt] = Field(
+        default=1, description="The number of generations to be produced per input."
+    )
+    use_default_structured_output: bool = False
+
+    _counters: Optional["StepCounters"] = PrivateAttr(default=None)
+
+    # --- what subclasses write -----------------------------------------------------------------
+
+    @abstractmethod
+    def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        """The conversation to send to the LLM for one row."""
+
+    @abstractmethod
+    def format_output(self, output: Optional[str], input: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """The output columns for one generation (``output`` is ``None`` when it failed)."""
+
+    def get_structured_output(self) -> Optional[Dict[str, Any]]:
+        """The structured output this task asks for by default (``use_default_structured_output``)."""
+        return None
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        super().load()  # type: ignore[misc]
+        self.llm.load()
+
+    def unload(self) -> None:
+        self.llm.unload()
+        super().unload()  # type: ignore[misc]
+
+    @property
+    def is_global(self) -> bool:
+        # Offline batch generation sends every row in one batch job.
+        return isinstance(self, GlobalStep) or self.llm.use_offline_batch_generation
+
+    @property
+    def is_normal(self) -> bool:
+        return not self.is_generator and not self.is_global  # type: ignore[attr-defined]
+
+    # --- calling the LLM ----------------------------------------------------------------------------
+
+    def _format(self, row: Dict[str, Any]) -> "FormattedInput":
+        chat = self.format_input(row)
+        if self.use_default_structured_output and getattr(self.llm, "structured_output", None) is None:
+            structured = self.get_structured_output()
+            if structured is not None:
+                return (chat, structured)  # type: ignore[return-value]
+        return chat
+
+    def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
+        """Generate for a batch of rows (blocking) and yield the rows with the output columns."""
+        formatted: List[Any] = []
+        outputs: List[Optional["GenerateOutput"]] = []
+        for row in inputs:
+            try:
+                formatted.append(self._format(row))
+                outputs.append(None)
+            except Exception as error:
+                formatted.append(None)
+                outputs.append(failed_output(self.num_generations, f"format_input failed: {describe_error(error)}"))
+        to_send = [f for f, o in zip(formatted, outputs) if o is None]
+        if to_send:
+            generated = iter(self._generate_batch(to_send))
+            outputs = [o if o is not None else next(generated) for o in outputs]
+        rows: List[Dict[str, Any]] = []
+        for row, chat, output in zip(inputs, formatted, outputs):
+            rows.extend(self._rows_for(row, chat, output))  # type: ignore[arg-type]
+        yield rows
+
+    def _generate_batch(self, inputs: List["FormattedInput"]) -> List["GenerateOutput"]:
+        try:
+            return self.llm.generate_outputs(inputs=inputs, num_generations=self.num_generations)
+        except (DistilabelError, DistilabelOfflineBatchGenerationNotFinishedException):
+            raise
+        except Exception as error:
+            # A sync LLM failing a whole batch: every row keeps the reason.
+            reason = describe_error(error)
+            self._logger.warning("Generation failed for a batch of %d rows: %s", len(inputs), reason)  # type: ignore[attr-defined]
+            return [failed_output(self.num_generations, reason) for _ in inputs]
+
+    async def aprocess_row(self, row: Dict[str, Any], generation_kwargs: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """Generate for one row on the running event loop (for async LLMs).
+
+        Args:
+            row: the row, as the upstream step wrote it (mappings are applied here).
+            generation_kwargs: validated generation kwargs, defaults included.
+        """
+        mapped = self._map_input_row(row)  # type: ignore[attr-defined]
+        try:
+            chat: Any = self._format(mapped)
+        except Exception as error:
+            chat = None
+            output = failed_output(self.num_generations, f"format_input failed: {describe_error(error)}")
+        else:
+            output = await self.llm.agenerate_row(chat, self.num_generations, **generation_kwargs)  # type: ignore[attr-defined]
+        return [self._map_output_row(r) for r in self._rows_for(mapped, chat, output)]  # type: ignore[attr-defined]
+
+    # --- building the output rows ---------------------------------------------------------------------
+
+    def _empty_outputs(self) -> Dict[str, Any]:
+        return {name: None for name in self.get_outputs() if name != "model_name"}  # type: ignore[attr-defined]
+
+    def _format_one(self, generation: Optional[str], row: Dict[str, Any]) -> tuple:
+        try:
+            return {**self._empty_outputs(), **self.format_output(generation, row)}, None
+        except Exception as error:
+            return self._empty_outputs(), f"format_output failed: {describe_error(error)}; raw output: {str(generation)[:500]!r}"
+
+    def _rows_for(self, row: Dict[str, Any], chat: Any, output: "GenerateOutput") -> List[Dict[str, Any]]:
+        name = self.name  # type: ignore[attr-defined]
+        generations = list(output.get("generations") or [None] * self.num_generations)
+        errors = list(output.get("errors") or [None] * len(generations))
+        statistics = output.get("statistics") or {}
+        formatted = [self._format_one(g, row) for g in generations]
+        errors = [e or fe for e, (_, fe) in zip(errors, formatted)]
+        self._account(statistics, errors)
+        raw_input = chat[0] if isinstance(chat, tuple) else chat
+        base_metadata = dict(row.get(DISTILABEL_METADATA_KEY) or {})
+
+        def metadata(raw_output: Any, stats: Any, error: Any) -> Dict[str, Any]:
+            meta = dict(base_metadata)
+            if self.add_raw_output:
+                meta[f"raw_output_{name}"] = raw_output
+            if self.add_raw_input:
+                meta[f"raw_input_{name}"] = raw_input
+            meta[f"statistics_{name}"] = stats
+            if error is not None and (not isinstance(error, list) or any(e is not None for e in error)):
+                meta[f"error_{name}"] = error
+            return meta
+
+        if self.group_generations:
+            out = dict(row)
+            for column in formatted[0][0] if formatted else self._empty_outputs():
+                out[column] = [f.get(column) for f, _ in formatted]
+            out[DISTILABEL_METADATA_KEY] = metadata(generations, statistics, errors)
+            out["model_name"] = self.llm.model_name
+            return [out]
+        rows = []
+        for j, (generation, (columns, _)) in enumerate(zip(generations, formatted)):
+            out = {**row, **columns}
+            out[DISTILABEL_METADATA_KEY] = metadata(generation, _statistics_at(statistics, j, len(generations)), errors[j])
+            out["model_name"] = self.llm.model_name
+            rows.append(out)
+        return rows
+
+    def _account(self, statistics: Dict[str, Any], errors: List[Optional[str]]) -> None:
+        counters = self._counters
+        if counters is None:
+            return
+        counters.input_tokens += _total(statistics.get("input_tokens"))
+        counters.output_tokens += _total(statistics.get("output_tokens"))
+        for error in errors:
+            if error is not None:
+                counters.record_error(error)
+
+
+def _total(value: Any) -> int:
+    if isinstance(value, list):
+        return sum(v for v in value if isinstance(v, int))
+    return value if isinstance(value, int) else 0
+
+
+def _statistics_at(statistics: Dict[str, Any], index: int, count: int) -> Dict[str, Any]:
+    """The statistics of generation ``index`` (requests are one per generation or one for all)."""
+    result = {}
+    for key, value in statistics.items():
+        if isinstance(value, list) and len(value) == count:
+            result[key] = value[index]
+        elif isinstance(value, list) and len(value) == 1:
+            result[key] = value[0]
+        else:
+            result[key] = value
+    return result
+
+
+class Task(_Task, Step):
+    """A step that asks an LLM for each row; subclasses say how rows become prompts and back.
+
+    Attributes:
+        llm: the LLM to generate with.
+        group_generations: with ``num_generations > 1``, put the generations of a row
+            in lists in one row instead of one row per generation.
+        add_raw_output: keep the LLM's raw output in ``distilabel_metadata``.
+        add_raw_input: keep the prompt sent to the LLM in ``distilabel_metadata``.
+        num_generations: how many generations to make per row.
+        use_default_structured_output: ask for the task's default structured output.
+    """
+
+
+class GlobalTask(_Task, GlobalStep):
+    """A task that receives every row at once."""
+
+
+class GeneratorTask(_Task, GeneratorStep):
+    """A task that makes rows from nothing but its LLM (e.g. generating instructions).
+
+    Subclasses implement ``process(offset)``, calling ``self.llm.generate_outputs``.
+    """
+
+    @abstractmethod
+    def process(self, offset: int = 0) -> Any:  # type: ignore[override]
+        """Yield ``(rows, is_last_batch)``."""
+
+
+def normalize_columns(columns: Union[str, List[str]]) -> List[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+__all__ = ["GeneratorTask", "GlobalTask", "Task", "normalize_columns"]

@@ -1,0 +1,117 @@
+"""Text generation tasks: a prompt (from a Jinja2 template over columns) or a conversation in, text out."""
+
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+
+from jinja2 import Environment, StrictUndefined, Template, meta
+from pydantic import Field, PrivateAttr
+
+from distilabel.errors import DistilabelUserError
+from distilabel.steps.tasks.base import Task, normalize_columns
+
+if TYPE_CHECKING:
+    from distilabel.typing import ChatType
+    from distilabel.typing.steps import StepColumns
+
+
+class TextGeneration(Task):
+    """Generate text for an instruction, or for a Jinja2 template over several columns.
+
+    Attributes:
+        system_prompt: a system message sent before each prompt (a ``system_prompt``
+            column, when present, wins).
+        use_system_prompt: deprecated; kept for compatibility.
+        template: a Jinja2 template rendering the prompt from ``columns``.
+        columns: the columns the template uses.
+
+    Input columns:
+        - the ``columns`` (``instruction`` by default).
+
+    Output columns:
+        - generation (str): the generated text.
+        - model_name (str): the model that generated it.
+
+    Examples:
+        ```python
+        task = TextGeneration(llm=llm, template="Translate to French: {{ text }}", columns="text")
+        ```
+    """
+
+    system_prompt: Optional[str] = None
+    use_system_prompt: bool = Field(default=True, exclude=True)
+    template: str = Field(default="{{ instruction }}", description="Jinja2 template for the prompt.")
+    columns: Union[str, List[str]] = Field(default="instruction", description="The columns the template uses.")
+
+    _template: Optional[Template] = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        environment = Environment(undefined=StrictUndefined)  # noqa: S701 - prompts are not HTML
+        used = meta.find_undeclared_variables(environment.parse(self.template))
+        missing = [c for c in normalize_columns(self.columns) if c not in used]
+        if missing:
+            raise DistilabelUserError(
+                f"TextGeneration {self.name!r}: the template does not use the columns {missing}; every"
+                f" column must appear in it as {{{{ column }}}}. Template: {self.template!r}."
+            )
+        self._template = environment.from_string(self.template)
+
+    @property
+    def inputs(self) -> "StepColumns":
+        return {**dict.fromkeys(normalize_columns(self.columns), True), "system_prompt": False}
+
+    @property
+    def outputs(self) -> "StepColumns":
+        return ["generation", "model_name"]
+
+    def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        values = {}
+        for column in normalize_columns(self.columns):
+            if column not in input:
+                raise DistilabelUserError(f"Row has no column {column!r} (it has {sorted(input)}).")
+            values[column] = input[column]
+        prompt = self._template.render(**values)  # type: ignore[union-attr]
+        messages: List[Dict[str, Any]] = []
+        system = input.get("system_prompt") or self.system_prompt
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages.append({"role": "user", "content": prompt})
+        return messages  # type: ignore[return-value]
+
+    def format_output(self, output: Optional[str], input: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        return {"generation": output}
+
+
+class ChatGeneration(Task):
+    """Generate the next assistant message of a conversation in the OpenAI chat format.
+
+    Input columns:
+        - messages (List[Dict[str, str]]): the conversation, ending with a user message.
+
+    Output columns:
+        - generation (str): the generated message.
+        - model_name (str): the model that generated it.
+    """
+
+    @property
+    def inputs(self) -> "StepColumns":
+        return ["messages"]
+
+    @property
+    def outputs(self) -> "StepColumns":
+        return ["generation", "model_name"]
+
+    def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        messages = input.get("messages")
+        if not isinstance(messages, list) or not messages or not all(
+            isinstance(m, dict) and "role" in m and "content" in m for m in messages
+        ):
+            raise DistilabelUserError(
+                "The 'messages' column must be a non-empty list of {'role': ..., 'content': ...} dicts,"
+                f" got {str(messages)[:200]!r}."
+            )
+        if messages[-1]["role"] != "user":
+            raise DistilabelUserError(f"The last message must be from the user, got {messages[-1]['role']!r}.")
+        return messages  # type: ignore[return-value]
+
+    def format_output(self, output: Optional[str], input: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        return {"generation": output}
