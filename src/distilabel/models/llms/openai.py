@@ -96,15 +96,19 @@ class OpenAILLM(AsyncLLM):
             "timeout": self.timeout,
         }
 
-    def _create_async_client(self) -> "AsyncOpenAI":
+    def _aiohttp_client(self) -> Any:
         import openai
 
         try:
-            http_client = openai.DefaultAioHttpClient()
+            return openai.DefaultAioHttpClient()
         except RuntimeError:  # installed without the aiohttp extra
             self._logger.warning("openai is installed without aiohttp; using httpx, which scales less.")
-            http_client = None
-        return openai.AsyncOpenAI(**self._client_options(), http_client=http_client)
+            return None
+
+    def _create_async_client(self) -> "AsyncOpenAI":
+        import openai
+
+        return openai.AsyncOpenAI(**self._client_options(), http_client=self._aiohttp_client())
 
     @property
     def client(self) -> "OpenAI":
