@@ -12,7 +12,7 @@ from pydantic import Field, NonNegativeInt, SecretStr, validate_call
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
-from distilabel.models.llms.openai import _output_from_chat_completion, _response_format
+from distilabel.models.llms.openai_wire import output_from_chat_completion, response_format_for
 from distilabel.models.structured import split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 from distilabel.utils.imports import require
@@ -136,7 +136,7 @@ class GroqLLM(AsyncLLM):
             "stop": stop,
             "frequency_penalty": frequency_penalty,
             "presence_penalty": presence_penalty,
-            "response_format": _response_format(response_format, structured),
+            "response_format": response_format_for(response_format, structured),
         }
         completion = await self.aclient.chat.completions.create(
             model=self.model,
@@ -146,4 +146,4 @@ class GroqLLM(AsyncLLM):
             top_p=top_p,
             **{name: value for name, value in options.items() if value is not None},
         )
-        return _output_from_chat_completion(completion)
+        return output_from_chat_completion(completion)

@@ -12,7 +12,7 @@ from pydantic import Field, PositiveInt, SecretStr, validate_call
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
-from distilabel.models.llms.openai import _response_format
+from distilabel.models.llms.openai_wire import response_format_for
 from distilabel.models.llms.outputs import prepare_output
 from distilabel.models.structured import split_formatted_input
 from distilabel.runtime.retries import ErrorInfo, ErrorKind
@@ -145,7 +145,7 @@ class MistralLLM(AsyncLLM):
             "random_seed": random_seed,
             "frequency_penalty": frequency_penalty,
             "presence_penalty": presence_penalty,
-            "response_format": _response_format(response_format, structured),
+            "response_format": response_format_for(response_format, structured),
         }
         if logprobs or top_logprobs:
             options["logprobs"] = True

@@ -12,15 +12,17 @@ from pydantic import Field, PositiveInt, PrivateAttr, SecretStr, validate_call
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.openai_batch import OpenAIBatchJobs
-from distilabel.models.llms.outputs import prepare_output
-from distilabel.models.structured import JsonSchemaOutput, RegexOutput, split_formatted_input
+from distilabel.models.llms.openai_wire import (
+    output_from_chat_completion,
+    output_from_completion,
+    response_format_for,
+)
+from distilabel.models.structured import split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
-    from openai.types import Completion
-    from openai.types.chat import ChatCompletion
 
 _OPENAI_API_KEY_ENV_VAR_NAME = "OPENAI_API_KEY"
 _OPENAI_BASE_URL_ENV_VAR_NAME = "OPENAI_BASE_URL"
@@ -179,7 +181,7 @@ class OpenAILLM(AsyncLLM):
                 stop=stop,
                 extra_body=extra_body,
             )
-            return _output_from_completion(completion)
+            return output_from_completion(completion)
         request: Dict[str, Any] = self._chat_request(
             prompt,
             num_generations=num_generations,
@@ -191,10 +193,10 @@ class OpenAILLM(AsyncLLM):
             temperature=temperature,
             top_p=top_p,
             stop=stop,
-            response_format=_response_format(response_format, structured),
+            response_format=response_format_for(response_format, structured),
         )
         completion = await self.aclient.chat.completions.create(**request, extra_body=extra_body)
-        return _output_from_chat_completion(completion)
+        return output_from_chat_completion(completion)
 
     def _chat_request(
         self,
@@ -265,7 +267,7 @@ class OpenAILLM(AsyncLLM):
         options = dict(kwargs)
         extra_body = options.pop("extra_body", None) or {}
         options.pop("echo", None)
-        response_format = _response_format(options.pop("response_format", None), structured)
+        response_format = response_format_for(options.pop("response_format", None), structured)
         if isinstance(prompt, str):
             prompt = [{"role": "user", "content": prompt}]
         body = {
@@ -282,93 +284,3 @@ class OpenAILLM(AsyncLLM):
             **extra_body,
         }
         return {"custom_id": str(index), "method": "POST", "url": "/v1/chat/completions", "body": body}
-
-
-def _response_format(
-    response_format: Optional[Union[str, Dict[str, Any]]], structured: Any
-) -> Optional[Dict[str, Any]]:
-    """The ``response_format`` to send: structured output wins over JSON mode."""
-    if isinstance(structured, JsonSchemaOutput):
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": structured.name, "schema": structured.schema, "strict": _is_strict(structured.schema)},
-        }
-    if isinstance(structured, RegexOutput):
-        # OpenAI has no regex constraint; the answer is still checked against the pattern.
-        return None
-    if isinstance(response_format, str):
-        if response_format in ("json", "json_object"):
-            return {"type": "json_object"}
-        if response_format == "text":
-            return {"type": "text"}
-        raise ValueError(f"response_format must be 'json', 'text' or a dict, got {response_format!r}")
-    return response_format
-
-
-def _is_strict(schema: Any) -> bool:
-    """Whether OpenAI's strict mode accepts ``schema``: every object closed, every property required."""
-    if isinstance(schema, dict):
-        if schema.get("type") == "object" or "properties" in schema:
-            properties = schema.get("properties", {})
-            if schema.get("additionalProperties") is not False or set(schema.get("required", [])) != set(properties):
-                return False
-        return all(_is_strict(value) for key, value in schema.items() if key not in ("enum", "const", "default"))
-    if isinstance(schema, list):
-        return all(_is_strict(item) for item in schema)
-    return True
-
-
-def _usage(completion: Any) -> tuple:
-    usage = getattr(completion, "usage", None)
-    if usage is None:
-        return [0], [0]
-    return [usage.prompt_tokens or 0], [usage.completion_tokens or 0]
-
-
-def _output_from_chat_completion(completion: "ChatCompletion") -> GenerateOutput:
-    """Turn a chat completion into a ``GenerateOutput`` (also used for batch results)."""
-    generations: List[Optional[str]] = []
-    errors: List[Optional[str]] = []
-    logprobs: List[Any] = []
-    for choice in completion.choices:
-        message = choice.message
-        content = message.content if message is not None else None
-        if content:
-            generations.append(content)
-            errors.append(None)
-        else:
-            refusal = getattr(message, "refusal", None)
-            generations.append(None)
-            errors.append(
-                f"the model refused: {refusal}"
-                if refusal
-                else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})"
-            )
-        if choice.logprobs is not None and choice.logprobs.content is not None:
-            logprobs.append(
-                [
-                    [{"token": top.token, "logprob": top.logprob} for top in token.top_logprobs]
-                    or [{"token": token.token, "logprob": token.logprob}]
-                    for token in choice.logprobs.content
-                ]
-            )
-    input_tokens, output_tokens = _usage(completion)
-    return prepare_output(generations, input_tokens, output_tokens, logprobs or None, errors)
-
-
-def _output_from_completion(completion: "Completion") -> GenerateOutput:
-    generations: List[Optional[str]] = []
-    errors: List[Optional[str]] = []
-    logprobs: List[Any] = []
-    for choice in completion.choices:
-        generations.append(choice.text or None)
-        errors.append(None if choice.text else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})")
-        if choice.logprobs is not None and choice.logprobs.top_logprobs is not None:
-            logprobs.append(
-                [
-                    [{"token": token, "logprob": logprob} for token, logprob in (candidates or {}).items()]
-                    for candidates in choice.logprobs.top_logprobs
-                ]
-            )
-    input_tokens, output_tokens = _usage(completion)
-    return prepare_output(generations, input_tokens, output_tokens, logprobs or None, errors)

@@ -110,7 +110,7 @@ def _reason(batch: "Batch") -> str:
 def _parse_result_line(line: Dict[str, Any], num_generations: int) -> Tuple[int, "GenerateOutput"]:
     from openai.types.chat import ChatCompletion
 
-    from distilabel.models.llms.openai import _output_from_chat_completion
+    from distilabel.models.llms.openai_wire import output_from_chat_completion
 
     index = int(line["custom_id"])
     response = line.get("response") or {}
@@ -121,6 +121,6 @@ def _parse_result_line(line: Dict[str, Any], num_generations: int) -> Tuple[int,
         status = response.get("status_code")
         return index, failed_output(num_generations, f"HTTP {status}: {message}" if status else str(message))
     try:
-        return index, _output_from_chat_completion(ChatCompletion.model_validate(body))
+        return index, output_from_chat_completion(ChatCompletion.model_validate(body))
     except Exception as error:  # a malformed line fails its row, not the whole batch
         return index, failed_output(num_generations, f"unreadable batch result: {describe_error(error)}")
