@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import math
 import os
@@ -42,7 +43,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from aiohttp import web
 
@@ -62,6 +63,11 @@ _CLIENT_MAX_SIZE = 1024**3
 _BACKLOG = 2048
 
 _MISSING = object()
+_ServerT = TypeVar("_ServerT", bound="LoopbackServer")
+
+JSON_KEY = web.RequestKey("json", object)
+"""Where the middleware stores the parsed JSON body (None if not JSON)."""
+_RECORD_KEY = web.RequestKey("loopback_record", dict)
 
 
 class AdminError(RuntimeError):
@@ -78,6 +84,9 @@ class Recorder:
     def __init__(self, max_requests: int, max_timestamps: int = 1_000_000) -> None:
         self.max_timestamps = max_timestamps
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=max_requests)
+        # Not part of clear(): requests in flight during a reset still finish
+        # and decrement it.
+        self.in_flight = 0
         self.clear()
 
     def clear(self) -> None:
@@ -85,11 +94,14 @@ class Recorder:
         self.by_path: collections.Counter[str] = collections.Counter()
         self.by_route: collections.Counter[str] = collections.Counter()
         self.statuses: collections.Counter[int] = collections.Counter()
-        self.by_path_status: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
-        self.timestamps: collections.deque[tuple[float, str]] = collections.deque(maxlen=self.max_timestamps)
+        self.by_path_status: dict[str, collections.Counter[int]] = collections.defaultdict(
+            collections.Counter
+        )
+        self.timestamps: collections.deque[tuple[float, str]] = collections.deque(
+            maxlen=self.max_timestamps
+        )
         self.requests.clear()
-        self.in_flight = 0
-        self.max_in_flight = 0
+        self.max_in_flight = self.in_flight
         self.faults_injected = 0
 
     def resize(self, max_requests: int) -> None:
@@ -102,7 +114,9 @@ class Recorder:
             "by_path": dict(self.by_path),
             "by_route": dict(self.by_route),
             "statuses": {str(k): v for k, v in self.statuses.items()},
-            "by_path_status": {p: {str(k): v for k, v in c.items()} for p, c in self.by_path_status.items()},
+            "by_path_status": {
+                p: {str(k): v for k, v in c.items()} for p, c in self.by_path_status.items()
+            },
             "timestamps": [t for t, _ in self.timestamps],
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
@@ -131,6 +145,9 @@ class LoopbackServer:
     - `fail_all_status` (int): status used during a `fail_all_*` window.
     - `max_recorded_requests` (int): how many full request bodies to keep.
     - `record_bodies` (bool): keep full request records at all.
+
+    In thread mode `server.recorder` (and a subclass's stores) may also be
+    read directly from the test; only the server's loop thread writes them.
 
     Args:
         mode: "thread" runs aiohttp on its own loop in a daemon thread of this
@@ -241,7 +258,7 @@ class LoopbackServer:
     def running(self) -> bool:
         return self._port is not None
 
-    def start(self) -> LoopbackServer:
+    def start(self: _ServerT) -> _ServerT:
         """Start serving; returns self so `srv = Server().start()` works."""
         if self.running:
             raise RuntimeError("server already started")
@@ -261,7 +278,7 @@ class LoopbackServer:
         finally:
             self._port = None
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self: _ServerT) -> _ServerT:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -392,7 +409,9 @@ class LoopbackServer:
         """An error response with the provider's body format."""
         if status == 429 and headers is None:
             headers = {"Retry-After": str(self.config["retry_after"])}
-        return web.json_response(self.error_body(status, message, code), status=status, headers=headers)
+        return web.json_response(
+            self.error_body(status, message, code), status=status, headers=headers
+        )
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -411,7 +430,7 @@ class LoopbackServer:
             rec.in_flight -= 1
             rec.statuses[status] += 1
             rec.by_path_status[request.path][status] += 1
-            record = request.get("_record")
+            record = request.get(_RECORD_KEY)
             if record is not None:
                 record["status"] = status
 
@@ -425,18 +444,20 @@ class LoopbackServer:
         rec.timestamps.append((now, request.path))
 
         payload, parse_error = await self._read_json(request)
-        request["json"] = payload
+        request[JSON_KEY] = payload
         if self.config["record_bodies"]:
             record = {
                 "method": request.method,
                 "path": request.path,
                 "query": dict(request.query),
-                "headers": {k: v for k, v in request.headers.items() if k.lower() not in _REDACTED_HEADERS},
+                "headers": {
+                    k: v for k, v in request.headers.items() if k.lower() not in _REDACTED_HEADERS
+                },
                 "json": payload,
                 "time": now,
                 "status": None,
             }
-            request["_record"] = record
+            request[_RECORD_KEY] = record
             rec.requests.append(record)
 
         await self._sleep_latency()
@@ -444,7 +465,9 @@ class LoopbackServer:
             return web.json_response(self.auth_error_body(request), status=401)
         until = self.config["fail_all_until"]
         if until is not None and now < until:
-            return self.json_error(self.config["fail_all_status"], "Simulated outage, please retry later.")
+            return self.json_error(
+                self.config["fail_all_status"], "Simulated outage, please retry later."
+            )
         if self.config["fault_rate"] and self._rng.random() < self.config["fault_rate"]:
             rec.faults_injected += 1
             status = self._rng.choice(self.config["fault_statuses"])
@@ -533,12 +556,21 @@ class LoopbackServer:
         # Access logging per request would dominate CPU in benchmarks.
         self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        await web.SockSite(self._runner, sock, backlog=_BACKLOG, shutdown_timeout=1.0).start()
+        await web.SockSite(self._runner, sock, backlog=_BACKLOG).start()
 
     async def _close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        server = runner.server
+        await runner.cleanup()
+        # A connection accepted while shutting down registers with the server
+        # only after cleanup enumerated the open ones; close stragglers too so
+        # no socket is left for the garbage collector (ResourceWarning).
+        await _yield_to_loop()
+        for handler in server.connections if server is not None else []:
+            handler.force_close()
+        await _yield_to_loop()
 
     def _start_thread(self) -> None:
         sock = _bind_socket()
@@ -561,26 +593,31 @@ class LoopbackServer:
             try:
                 loop.run_forever()
             finally:
-                loop.close()
+                # Cleanup runs here, on the loop's own thread, after stop().
+                try:
+                    loop.run_until_complete(self._close())
+                    _cancel_pending(loop)
+                finally:
+                    loop.close()
 
-        self._thread = threading.Thread(target=serve, name=f"{type(self).__name__}-{self._port}", daemon=True)
+        self._thread = threading.Thread(
+            target=serve, name=f"{type(self).__name__}-{self._port}", daemon=True
+        )
         self._thread.start()
         if not ready.wait(self.startup_timeout) or failure:
             self._stop_thread(5.0)
             self._port = None
-            raise RuntimeError(f"{type(self).__name__} failed to start") from (failure[0] if failure else None)
+            raise RuntimeError(f"{type(self).__name__} failed to start") from (
+                failure[0] if failure else None
+            )
 
     def _stop_thread(self, timeout: float) -> None:
         loop, thread = self._loop, self._thread
         self._loop = self._thread = None
         if loop is None or thread is None:
             return
-        if loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(self._close(), loop)
-            try:
-                future.result(timeout)
-            except Exception:  # still stop the loop; the thread is a daemon anyway
-                pass
+        # The loop may already be closed if start() failed.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout)
         if thread.is_alive():
@@ -589,16 +626,20 @@ class LoopbackServer:
     def _process_command(self) -> list[str]:
         cls = type(self)
         if cls.__module__ == "__main__":
-            raise RuntimeError("process mode needs the server class to live in an importable module")
+            raise RuntimeError(
+                "process mode needs the server class to live in an importable module"
+            )
         # `-c` instead of `-m` so subclasses need no `__main__` block and the
         # module is not imported twice (as `__main__` and by its real name).
         code = f"import importlib; importlib.import_module({cls.__module__!r}).{cls.__qualname__}.main()"
         config = json.dumps(self._initial_config, default=list)
-        return [sys.executable, "-c", code, "--port", "0", "--config", config]
+        return [sys.executable, "-c", code, "--port", "0", "--config", config, "--exit-with-parent"]
 
     def _start_process(self) -> None:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_REPO_ROOT), env.get("PYTHONPATH")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(_REPO_ROOT), env.get("PYTHONPATH")) if p
+        )
         env["PYTHONUNBUFFERED"] = "1"
         self._process = subprocess.Popen(
             self._process_command(),
@@ -613,7 +654,9 @@ class LoopbackServer:
         line = self._process.stdout.readline().strip() if ready else ""
         if not line.startswith("http://"):
             self._stop_process(5.0)
-            raise RuntimeError(f"{type(self).__name__} child process failed to start (first line: {line!r})")
+            raise RuntimeError(
+                f"{type(self).__name__} child process failed to start (first line: {line!r})"
+            )
         self._port = int(line.rsplit(":", 1)[1])
         # Keep draining stdout so a chatty child can never block on a full pipe.
         threading.Thread(target=_drain, args=(self._process.stdout,), daemon=True).start()
@@ -646,6 +689,11 @@ class LoopbackServer:
         parser.add_argument("--latency", type=float, default=None, help="fixed latency in seconds")
         parser.add_argument("--api-key", default=None, help="expected API key")
         parser.add_argument("--config", default="{}", help="JSON object of config keys")
+        parser.add_argument(
+            "--exit-with-parent",
+            action="store_true",
+            help="exit when the parent process dies (used by process mode)",
+        )
         args = parser.parse_args(argv)
         config = json.loads(args.config)
         if args.latency is not None:
@@ -653,20 +701,23 @@ class LoopbackServer:
         if args.api_key is not None:
             config["api_key"] = args.api_key
         server = cls(**config)
-        asyncio.run(server._serve_forever(args.port))
+        asyncio.run(server._serve_forever(args.port, exit_with_parent=args.exit_with_parent))
 
-    async def _serve_forever(self, port: int) -> None:
+    async def _serve_forever(self, port: int, exit_with_parent: bool = False) -> None:
         sock = _bind_socket(port)
         self._port = sock.getsockname()[1]
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        watchdog = asyncio.create_task(_watch_parent(stop)) if exit_with_parent else None
         await self._open(sock)
         print(self.url, flush=True)
         try:
             await stop.wait()
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             await self._close()
 
 
@@ -684,7 +735,7 @@ def sample_latency(spec: Any, rng: random.Random) -> float:
 
 def _normalize_latency(spec: Any) -> Any:
     """Validate a latency spec; JSON turns tuples into lists, so accept both."""
-    if spec is None or isinstance(spec, (int, float)) and not isinstance(spec, bool):
+    if spec is None or (isinstance(spec, (int, float)) and not isinstance(spec, bool)):
         if spec is not None and spec < 0:
             raise ValueError("latency must be >= 0")
         return spec
@@ -693,7 +744,9 @@ def _normalize_latency(spec: Any) -> Any:
         if lo < 0 or hi < lo or (kind == "loguniform" and lo <= 0):
             raise ValueError(f"invalid latency bounds: {spec!r}")
         return (kind, lo, hi)
-    raise ValueError(f"latency must be None, seconds, ('uniform', lo, hi) or ('loguniform', lo, hi); got {spec!r}")
+    raise ValueError(
+        f"latency must be None, seconds, ('uniform', lo, hi) or ('loguniform', lo, hi); got {spec!r}"
+    )
 
 
 def _bind_socket(port: int = 0) -> socket.socket:
@@ -702,6 +755,30 @@ def _bind_socket(port: int = 0) -> socket.socket:
     sock.bind((_HOST, port))
     sock.setblocking(False)
     return sock
+
+
+async def _watch_parent(stop: asyncio.Event, interval: float = 1.0) -> None:
+    """Set `stop` once the parent dies, so a crashed test run leaks no server."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        await asyncio.sleep(interval)
+    stop.set()
+
+
+async def _yield_to_loop(rounds: int = 3) -> None:
+    """Let already scheduled callbacks (connection_made/lost) run."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel and await leftover tasks so closing the loop warns about nothing."""
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
 
 
 def _drain(stream: Any) -> None:

@@ -37,6 +37,7 @@ Run standalone: `python -m tests.servers.openai_server --port 0 --latency 0.05`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -49,7 +50,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.servers.base import LoopbackServer
+from tests.servers.base import JSON_KEY, LoopbackServer
 
 _MARKER_RE = re.compile(r"\[\[(status|sleep):([^\]]*)\]\]|\[\[(empty|null)\]\]")
 # A token is a run of non-space characters with the whitespace before it, so
@@ -100,7 +101,9 @@ class ApiError(Exception):
         param: the offending request parameter, if any.
     """
 
-    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, code: str | None = None, param: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -115,7 +118,9 @@ def openai_error_body(
     status: int, message: str, code: str | None = None, param: str | None = None
 ) -> dict[str, Any]:
     """The `{"error": {...}}` body OpenAI sends with a non-2xx status."""
-    error_type = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    error_type = _ERROR_TYPES.get(
+        status, "server_error" if status >= 500 else "invalid_request_error"
+    )
     return {
         "error": {
             "message": message,
@@ -153,10 +158,8 @@ def parse_markers(text: str) -> Markers:
         elif kind == "status" and value.strip().isdigit():
             markers.status = int(value)
         elif kind == "sleep":
-            try:
+            with contextlib.suppress(ValueError):
                 markers.sleep = max(0.0, float(value))
-            except ValueError:
-                pass
     return markers
 
 
@@ -196,7 +199,9 @@ def content_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(
-            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+            part.get("text", "")
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
         )
     raise ApiError(400, "Invalid type for 'messages[].content'.", param="messages")
 
@@ -482,7 +487,9 @@ def _number(schema: dict[str, Any], variant: int, integer: bool) -> int | float:
     return int(candidates[0]) if integer else float(candidates[0])
 
 
-def _bound(schema: dict[str, Any], inclusive: str, exclusive: str, tighter: Any) -> tuple[float | None, bool]:
+def _bound(
+    schema: dict[str, Any], inclusive: str, exclusive: str, tighter: Any
+) -> tuple[float | None, bool]:
     value = schema.get(inclusive)
     excl = schema.get(exclusive)
     if isinstance(excl, bool):  # draft 4: a flag on the inclusive bound
@@ -599,7 +606,9 @@ class OpenAIServer(LoopbackServer):
             )
         key = header.removeprefix("Bearer ").strip()
         shown = f"{key[:3]}***{key[-4:]}" if len(key) > 8 else "***"
-        return openai_error_body(401, f"Incorrect API key provided: {shown}.", code="invalid_api_key")
+        return openai_error_body(
+            401, f"Incorrect API key provided: {shown}.", code="invalid_api_key"
+        )
 
     def reset_state(self) -> None:
         self._files.clear()
@@ -621,7 +630,9 @@ class OpenAIServer(LoopbackServer):
         with self._opener.open(request_url, timeout=60) as response:
             return response.read()
 
-    def set_batch_status(self, batch_id: str, status: str, error_message: str | None = None) -> dict[str, Any]:
+    def set_batch_status(
+        self, batch_id: str, status: str, error_message: str | None = None
+    ) -> dict[str, Any]:
         """Force a batch into `status`; "completed" computes its results.
 
         Args:
@@ -632,7 +643,9 @@ class OpenAIServer(LoopbackServer):
         Returns:
             The updated batch object.
         """
-        return self._admin("POST", f"batches/{batch_id}/status", {"status": status, "error_message": error_message})
+        return self._admin(
+            "POST", f"batches/{batch_id}/status", {"status": status, "error_message": error_message}
+        )
 
     def complete_batches(self) -> list[dict[str, Any]]:
         """Finish every pending batch (invalid ones end up "failed").
@@ -655,7 +668,7 @@ class OpenAIServer(LoopbackServer):
         return web.json_response(err.body(), status=err.status, headers=headers)
 
     def _body(self, request: web.Request) -> dict[str, Any]:
-        body = request.get("json")
+        body = request.get(JSON_KEY)
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object.")
         return body
@@ -690,9 +703,13 @@ class OpenAIServer(LoopbackServer):
         model = _require(body, "model", str)
         messages = _require(body, "messages", list)
         if not messages or not all(isinstance(m, dict) and "role" in m for m in messages):
-            raise ApiError(400, "'messages' must be a non-empty array of message objects.", param="messages")
+            raise ApiError(
+                400, "'messages' must be a non-empty array of message objects.", param="messages"
+            )
         if body.get("stream"):
-            raise ApiError(400, "stream=true is not supported by the loopback server.", param="stream")
+            raise ApiError(
+                400, "stream=true is not supported by the loopback server.", param="stream"
+            )
         _check_sampling(body)
         n = _int_param(body, "n", 1, 1, 128)
         max_tokens = _max_tokens(body, "max_completion_tokens")
@@ -702,13 +719,17 @@ class OpenAIServer(LoopbackServer):
         top = _int_param(body, "top_logprobs", 0, 0, 20)
         want_logprobs = bool(body.get("logprobs"))
         if "top_logprobs" in body and body["top_logprobs"] is not None and not want_logprobs:
-            raise ApiError(400, "'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs")
+            raise ApiError(
+                400, "'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs"
+            )
         render = _response_format(body.get("response_format"))
 
         prompt = last_user_text(messages)
         markers = parse_markers(prompt)
         if markers.status is not None:
-            raise ApiError(markers.status, f"Simulated error {markers.status} (requested by marker).")
+            raise ApiError(
+                markers.status, f"Simulated error {markers.status} (requested by marker)."
+            )
 
         choices = []
         completion_tokens = 0
@@ -725,7 +746,12 @@ class OpenAIServer(LoopbackServer):
             choices.append(
                 {
                     "index": index,
-                    "message": {"role": "assistant", "content": content, "refusal": None, "annotations": []},
+                    "message": {
+                        "role": "assistant",
+                        "content": content,
+                        "refusal": None,
+                        "annotations": [],
+                    },
                     "logprobs": logprobs,
                     "finish_reason": finish,
                 }
@@ -751,7 +777,9 @@ class OpenAIServer(LoopbackServer):
         model = _require(body, "model", str)
         prompts = _prompts(body.get("prompt", "<|endoftext|>"))
         if body.get("stream"):
-            raise ApiError(400, "stream=true is not supported by the loopback server.", param="stream")
+            raise ApiError(
+                400, "stream=true is not supported by the loopback server.", param="stream"
+            )
         _check_sampling(body)
         n = _int_param(body, "n", 1, 1, 128)
         max_tokens = _max_tokens(body, "max_tokens")
@@ -759,18 +787,22 @@ class OpenAIServer(LoopbackServer):
             max_tokens = 16  # the legacy endpoint's documented default
         stops = _stops(body)
         top = body.get("logprobs")
-        if top is not None and (not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= 5):
+        if top is not None and (
+            not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= 5
+        ):
             raise ApiError(400, "'logprobs' must be an integer between 0 and 5.", param="logprobs")
         echo = bool(body.get("echo"))
 
         all_markers = [parse_markers(p) for p in prompts]
         for markers in all_markers:
             if markers.status is not None:
-                raise ApiError(markers.status, f"Simulated error {markers.status} (requested by marker).")
+                raise ApiError(
+                    markers.status, f"Simulated error {markers.status} (requested by marker)."
+                )
 
         choices = []
         completion_tokens = 0
-        for p_index, (prompt, markers) in enumerate(zip(prompts, all_markers)):
+        for p_index, (prompt, markers) in enumerate(zip(prompts, all_markers, strict=True)):
             for i in range(n):
                 if markers.null:
                     text, finish = "", "content_filter"
@@ -820,7 +852,9 @@ class OpenAIServer(LoopbackServer):
             return self._error(err)
 
     async def handle_list_models(self, request: web.Request) -> web.Response:
-        return self._json({"object": "list", "data": [_model_obj(m) for m in self.config["models"]]})
+        return self._json(
+            {"object": "list", "data": [_model_obj(m) for m in self.config["models"]]}
+        )
 
     async def handle_get_model(self, request: web.Request) -> web.Response:
         return self._json(_model_obj(request.match_info["model"]))
@@ -888,12 +922,16 @@ class OpenAIServer(LoopbackServer):
             else:
                 await part.release()  # type: ignore[union-attr]
         if too_large:
-            raise ApiError(400, f"File exceeds the maximum allowed size of {limit} bytes.", param="file")
+            raise ApiError(
+                400, f"File exceeds the maximum allowed size of {limit} bytes.", param="file"
+            )
         return content, filename, purpose
 
     async def handle_list_files(self, request: web.Request) -> web.Response:
         purpose = request.query.get("purpose")
-        files = [f.meta for f in self._files.values() if purpose is None or f.meta["purpose"] == purpose]
+        files = [
+            f.meta for f in self._files.values() if purpose is None or f.meta["purpose"] == purpose
+        ]
         if request.query.get("order", "desc") == "desc":
             files.reverse()
         return self._json(_cursor_page(files, request))
@@ -933,17 +971,31 @@ class OpenAIServer(LoopbackServer):
         endpoint = _require(body, "endpoint", str)
         window = _require(body, "completion_window", str)
         if endpoint not in _BATCH_ENDPOINTS:
-            raise ApiError(400, f"Unsupported endpoint {endpoint!r}; use one of {_BATCH_ENDPOINTS}.", param="endpoint")
+            raise ApiError(
+                400,
+                f"Unsupported endpoint {endpoint!r}; use one of {_BATCH_ENDPOINTS}.",
+                param="endpoint",
+            )
         if window != "24h":
-            raise ApiError(400, "Invalid 'completion_window': only '24h' is supported.", param="completion_window")
+            raise ApiError(
+                400,
+                "Invalid 'completion_window': only '24h' is supported.",
+                param="completion_window",
+            )
         metadata = body.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise ApiError(400, "'metadata' must be an object.", param="metadata")
         stored = self._files.get(input_file_id)
         if stored is None:
-            raise ApiError(400, f"Invalid 'input_file_id': {input_file_id!r} does not exist.", param="input_file_id")
+            raise ApiError(
+                400,
+                f"Invalid 'input_file_id': {input_file_id!r} does not exist.",
+                param="input_file_id",
+            )
         if stored.meta["purpose"] != "batch":
-            raise ApiError(400, "The input file must be uploaded with purpose 'batch'.", param="input_file_id")
+            raise ApiError(
+                400, "The input file must be uploaded with purpose 'batch'.", param="input_file_id"
+            )
 
         now = _now()
         requests, errors = self._validate_batch_input(stored.content, endpoint)
@@ -951,7 +1003,14 @@ class OpenAIServer(LoopbackServer):
             "id": _new_id("batch_"),
             "object": "batch",
             "endpoint": endpoint,
-            "model": next((r["body"].get("model") for r in requests if isinstance(r["body"].get("model"), str)), None),
+            "model": next(
+                (
+                    r["body"].get("model")
+                    for r in requests
+                    if isinstance(r["body"].get("model"), str)
+                ),
+                None,
+            ),
             "errors": None,
             "input_file_id": input_file_id,
             "completion_window": window,
@@ -967,7 +1026,11 @@ class OpenAIServer(LoopbackServer):
             "expired_at": None,
             "cancelling_at": None,
             "cancelled_at": None,
-            "request_counts": {"total": 0 if errors else len(requests), "completed": 0, "failed": 0},
+            "request_counts": {
+                "total": 0 if errors else len(requests),
+                "completed": 0,
+                "failed": 0,
+            },
             "metadata": metadata,
             "usage": None,
         }
@@ -979,7 +1042,9 @@ class OpenAIServer(LoopbackServer):
         self, content: bytes, endpoint: str
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Parse the JSONL input; returns (requests, errors) with at most a few errors."""
-        lines = [line for line in content.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        lines = [
+            line for line in content.decode("utf-8", errors="replace").splitlines() if line.strip()
+        ]
         limit = int(self.config["max_batch_requests"])
         if not lines:
             return [], [_batch_error("empty_file", "The input file is empty.")]
@@ -1022,7 +1087,11 @@ class OpenAIServer(LoopbackServer):
         elif status == "cancelling":
             self._transition(record, "cancelled")
         auto = self.config["batch_auto_complete_after"]
-        if auto is not None and record.polls >= auto and record.obj["status"] in _PENDING_BATCH_STATUSES:
+        if (
+            auto is not None
+            and record.polls >= auto
+            and record.obj["status"] in _PENDING_BATCH_STATUSES
+        ):
             self._transition(record, "completed")
 
     async def handle_list_batches(self, request: web.Request) -> web.Response:
@@ -1041,7 +1110,9 @@ class OpenAIServer(LoopbackServer):
         except ApiError as err:
             return self._error(err)
 
-    def _transition(self, record: BatchRecord, status: str, error_message: str | None = None) -> None:
+    def _transition(
+        self, record: BatchRecord, status: str, error_message: str | None = None
+    ) -> None:
         """Move a batch to `status`, filling the matching timestamps and outputs."""
         if status not in _BATCH_STATUSES:
             raise ValueError(f"unknown batch status {status!r}; expected one of {_BATCH_STATUSES}")
@@ -1065,7 +1136,10 @@ class OpenAIServer(LoopbackServer):
             obj["expired_at"] = now
             self._write_expired(record)
             if error_message is not None:
-                obj["errors"] = {"object": "list", "data": [_batch_error("batch_expired", error_message)]}
+                obj["errors"] = {
+                    "object": "list",
+                    "data": [_batch_error("batch_expired", error_message)],
+                }
         elif status == "cancelling":
             obj["cancelling_at"] = now
         elif status == "cancelled":
@@ -1080,12 +1154,21 @@ class OpenAIServer(LoopbackServer):
         outputs, errors = [], []
         usage = {"input_tokens": 0, "output_tokens": 0}
         for item in record.requests:
-            line = {"id": _new_id("batch_req_"), "custom_id": item["custom_id"], "response": None, "error": None}
+            line = {
+                "id": _new_id("batch_req_"),
+                "custom_id": item["custom_id"],
+                "response": None,
+                "error": None,
+            }
             request_id = _new_id("req_")
             try:
                 body = answer(item["body"])
             except ApiError as err:
-                line["response"] = {"status_code": err.status, "request_id": request_id, "body": err.body()}
+                line["response"] = {
+                    "status_code": err.status,
+                    "request_id": request_id,
+                    "body": err.body(),
+                }
                 errors.append(line)
                 continue
             usage["input_tokens"] += body["usage"]["prompt_tokens"]
@@ -1094,9 +1177,13 @@ class OpenAIServer(LoopbackServer):
             outputs.append(line)
         rng = random.Random(f"{self.config['seed']}:{record.obj['id']}")
         batch_id = record.obj["id"]
-        record.obj["output_file_id"] = self._store_jsonl(_shuffled(outputs, rng), f"{batch_id}_output.jsonl")
+        record.obj["output_file_id"] = self._store_jsonl(
+            _shuffled(outputs, rng), f"{batch_id}_output.jsonl"
+        )
         if errors:
-            record.obj["error_file_id"] = self._store_jsonl(_shuffled(errors, rng), f"{batch_id}_error.jsonl")
+            record.obj["error_file_id"] = self._store_jsonl(
+                _shuffled(errors, rng), f"{batch_id}_error.jsonl"
+            )
         record.obj["request_counts"] = {
             "total": len(record.requests),
             "completed": len(outputs),
@@ -1170,9 +1257,19 @@ async def _marker_sleep(prompt: str) -> None:
 def _require(body: dict[str, Any], name: str, kind: type) -> Any:
     value = body.get(name)
     if value is None:
-        raise ApiError(400, f"Missing required parameter: '{name}'.", code="missing_required_parameter", param=name)
+        raise ApiError(
+            400,
+            f"Missing required parameter: '{name}'.",
+            code="missing_required_parameter",
+            param=name,
+        )
     if not isinstance(value, kind):
-        raise ApiError(400, f"Invalid type for '{name}': expected {kind.__name__}.", code="invalid_type", param=name)
+        raise ApiError(
+            400,
+            f"Invalid type for '{name}': expected {kind.__name__}.",
+            code="invalid_type",
+            param=name,
+        )
     return value
 
 
@@ -1181,7 +1278,11 @@ def _int_param(body: dict[str, Any], name: str, default: int, lo: int, hi: int) 
     if value is None:
         return default
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ApiError(400, f"Invalid '{name}': expected an integer in [{lo}, {hi}], got {value!r}.", param=name)
+        raise ApiError(
+            400,
+            f"Invalid '{name}': expected an integer in [{lo}, {hi}], got {value!r}.",
+            param=name,
+        )
     return value
 
 
@@ -1211,7 +1312,11 @@ def _check_sampling(body: dict[str, Any]) -> None:
         if value is None:
             continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ApiError(400, f"Invalid '{name}': expected a number in [{lo}, {hi}], got {value!r}.", param=name)
+            raise ApiError(
+                400,
+                f"Invalid '{name}': expected a number in [{lo}, {hi}], got {value!r}.",
+                param=name,
+            )
     seed = body.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise ApiError(400, "Invalid 'seed': expected an integer.", param="seed")
@@ -1239,7 +1344,9 @@ def _prompts(prompt: Any) -> list[str]:
             return [" ".join(map(str, prompt))]
         if all(isinstance(p, list) for p in prompt):
             return [" ".join(map(str, p)) for p in prompt]
-    raise ApiError(400, "Invalid 'prompt': expected a string or an array of strings.", param="prompt")
+    raise ApiError(
+        400, "Invalid 'prompt': expected a string or an array of strings.", param="prompt"
+    )
 
 
 def _response_format(spec: Any) -> Any:
@@ -1247,7 +1354,11 @@ def _response_format(spec: Any) -> Any:
     if spec is None:
         return _identity
     if not isinstance(spec, dict) or "type" not in spec:
-        raise ApiError(400, "Invalid 'response_format': expected an object with a 'type'.", param="response_format")
+        raise ApiError(
+            400,
+            "Invalid 'response_format': expected an object with a 'type'.",
+            param="response_format",
+        )
     kind = spec["type"]
     if kind == "text":
         return _identity
@@ -1267,7 +1378,9 @@ def _response_format(spec: Any) -> Any:
             instance_for_schema(schema)  # surface schema errors as a 400 up front
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise ApiError(
-                400, f"Invalid schema for response_format '{json_schema['name']}': {exc}", param="response_format"
+                400,
+                f"Invalid schema for response_format '{json_schema['name']}': {exc}",
+                param="response_format",
             ) from None
         return lambda answer: json.dumps(instance_for_schema(schema, answer))
     raise ApiError(400, f"Invalid 'response_format.type': {kind!r}.", param="response_format.type")
@@ -1296,7 +1409,9 @@ def _model_obj(model: str) -> dict[str, Any]:
     return {"id": model, "object": "model", "created": 1_700_000_000, "owned_by": "loopback"}
 
 
-def _cursor_page(items: list[dict[str, Any]], request: web.Request, default_limit: int = 10_000) -> dict[str, Any]:
+def _cursor_page(
+    items: list[dict[str, Any]], request: web.Request, default_limit: int = 10_000
+) -> dict[str, Any]:
     """One page of a cursor-paginated list (`after` = id of the previous page's last item)."""
     after = request.query.get("after")
     if after is not None:
@@ -1316,11 +1431,15 @@ def _cursor_page(items: list[dict[str, Any]], request: web.Request, default_limi
     }
 
 
-def _batch_error(code: str, message: str, line: int | None = None, param: str | None = None) -> dict[str, Any]:
+def _batch_error(
+    code: str, message: str, line: int | None = None, param: str | None = None
+) -> dict[str, Any]:
     return {"code": code, "message": message, "line": line, "param": param}
 
 
-def _check_batch_line(line: str, endpoint: str, seen: set[str]) -> dict[str, Any] | tuple[str, str, str | None]:
+def _check_batch_line(
+    line: str, endpoint: str, seen: set[str]
+) -> dict[str, Any] | tuple[str, str, str | None]:
     """A parsed batch request, or (code, message, param) describing what is wrong."""
     try:
         item = json.loads(line)
@@ -1341,7 +1460,11 @@ def _check_batch_line(line: str, endpoint: str, seen: set[str]) -> dict[str, Any
     if not isinstance(item["body"], dict):
         return ("invalid_request", "'body' must be a JSON object.", "body")
     if item["custom_id"] in seen:
-        return ("duplicate_custom_id", f"The custom_id {item['custom_id']!r} is used more than once.", "custom_id")
+        return (
+            "duplicate_custom_id",
+            f"The custom_id {item['custom_id']!r} is used more than once.",
+            "custom_id",
+        )
     seen.add(item["custom_id"])
     return item
 
@@ -1350,7 +1473,7 @@ def _shuffled(lines: list[dict[str, Any]], rng: random.Random) -> list[dict[str,
     """A shuffled copy that is guaranteed to differ from the input order when it can."""
     out = list(lines)
     rng.shuffle(out)
-    if len(out) > 1 and all(a is b for a, b in zip(out, lines)):
+    if len(out) > 1 and all(a is b for a, b in zip(out, lines, strict=True)):
         out = out[1:] + out[:1]
     return out
 
