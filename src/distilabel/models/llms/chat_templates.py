@@ -2,7 +2,8 @@
 
 Providers with a ``tokenizer_id`` field (``OllamaLLM``, ``InferenceEndpointsLLM``)
 send a prompt they formatted themselves to the server's raw text-generation
-endpoint instead of its chat endpoint; this module holds that one shared step.
+endpoint instead of its chat endpoint; this module holds that one shared step,
+Magpie's pre-query template included.
 """
 
 from typing import TYPE_CHECKING, Any, Optional
@@ -12,6 +13,8 @@ from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
+
+    from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 
 
 def load_tokenizer(tokenizer_id: str, user: str) -> "PreTrainedTokenizerBase":
@@ -31,15 +34,38 @@ def load_tokenizer(tokenizer_id: str, user: str) -> "PreTrainedTokenizerBase":
     return tokenizer
 
 
-def render_prompt(tokenizer: Optional["PreTrainedTokenizerBase"], conversation: Any) -> str:
-    """The prompt for ``conversation``: a plain string is sent as it is."""
+def render_prompt(
+    tokenizer: Optional["PreTrainedTokenizerBase"],
+    conversation: Any,
+    magpie: Optional["MagpieChatTemplateMixin"] = None,
+) -> str:
+    """The prompt for ``conversation``: a plain string is sent as it is.
+
+    With Magpie on (``magpie.use_magpie_template``) and a conversation that does not
+    end with the user, the prompt ends with the pre-query template instead of the
+    assistant's generation prompt, so the model writes the user's next message.
+    """
     if isinstance(conversation, str):
         return conversation
     if tokenizer is None:
+        raise DistilabelUserError("A conversation needs a tokenizer (`tokenizer_id`) to become a raw prompt.")
+    ends_with_user = bool(conversation) and conversation[-1].get("role") == "user"
+    pre_query = magpie is not None and magpie.use_magpie_template and not ends_with_user
+    text = (
+        tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=not pre_query)
+        if conversation
+        else ""
+    )
+    return magpie.apply_magpie_pre_query_template(text, conversation) if magpie is not None else text
+
+
+def check_magpie_tokenizer(llm: Any) -> None:
+    """Magpie formats prompts itself, so it needs ``tokenizer_id``."""
+    if getattr(llm, "use_magpie_template", False) and getattr(llm, "tokenizer_id", None) is None:
         raise DistilabelUserError(
-            "A conversation needs a tokenizer (`tokenizer_id`) to become a raw prompt."
+            f"{type(llm).__name__}: use_magpie_template=True needs `tokenizer_id`, the tokenizer whose chat"
+            " template formats the prompt the pre-query template is appended to."
         )
-    return tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
 
 
 def count_prompt_tokens(tokenizer: Optional["PreTrainedTokenizerBase"], prompt: str) -> int:

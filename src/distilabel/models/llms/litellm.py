@@ -1,7 +1,6 @@
 """Any of LiteLLM's 100+ providers, chosen by the model's prefix, through the ``litellm`` SDK."""
 
 import asyncio
-import json
 import os
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -10,9 +9,8 @@ from pydantic import Field, PositiveInt, PrivateAttr, SecretStr, field_serialize
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
-from distilabel.models.llms.openai import _is_strict
-from distilabel.models.llms.outputs import prepare_output
-from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
+from distilabel.models.llms.openai_wire import output_from_chat_completion, response_format_for
+from distilabel.models.structured import split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 from distilabel.utils.imports import require
 
@@ -118,7 +116,8 @@ class LiteLLM(AsyncLLM):
         assert self._acompletion is not None, "call load() first"
         return self._acompletion
 
-    async def _close_async_client(self, client: Any) -> None:
+    @staticmethod
+    async def _close_async_client(client: Any) -> None:
         # LiteLLM runs a logging worker task on the loop of its first request; stop it
         # before that loop closes, or the task dies pending.
         from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
@@ -211,15 +210,7 @@ class LiteLLM(AsyncLLM):
         }
         if num_generations > 1:
             optional["n"] = num_generations
-        if isinstance(structured, JsonSchemaOutput):
-            optional["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": structured.name,
-                    "schema": structured.schema,
-                    "strict": _is_strict(structured.schema),
-                },
-            }
+        optional["response_format"] = response_format_for(None, structured)
         response = await self.aclient(
             model=self.model,
             messages=messages,
@@ -229,7 +220,7 @@ class LiteLLM(AsyncLLM):
             num_retries=0,
             **{key: value for key, value in optional.items() if value is not None},
         )
-        return _output(response)
+        return output_from_chat_completion(response)
 
 
 def _provider_features(litellm: "ModuleType", model: str) -> Tuple[Optional[str], bool]:
@@ -241,37 +232,3 @@ def _provider_features(litellm: "ModuleType", model: str) -> Tuple[Optional[str]
         return None, False
     return provider, "n" in supported
 
-
-def _output(response: Any) -> GenerateOutput:
-    generations: List[Optional[str]] = []
-    errors: List[Optional[str]] = []
-    logprobs: List[Any] = []
-    for choice in response.choices:
-        message = choice.message
-        text = message.content
-        if not text and getattr(message, "tool_calls", None):
-            text = json.dumps(
-                [{"name": call.function.name, "arguments": call.function.arguments} for call in message.tool_calls]
-            )
-        elif not text and getattr(message, "function_call", None):
-            call = message.function_call
-            text = json.dumps({"name": call.name, "arguments": call.arguments})
-        generations.append(text or None)
-        errors.append(None if text else f"the model returned an empty answer (finish_reason={choice.finish_reason!r})")
-        content = getattr(getattr(choice, "logprobs", None), "content", None)
-        if content:
-            logprobs.append(
-                [
-                    [{"token": top.token, "logprob": top.logprob} for top in token.top_logprobs or []]
-                    or [{"token": token.token, "logprob": token.logprob}]
-                    for token in content
-                ]
-            )
-    usage = getattr(response, "usage", None)
-    return prepare_output(
-        generations,
-        [getattr(usage, "prompt_tokens", 0) or 0],
-        [getattr(usage, "completion_tokens", 0) or 0],
-        logprobs=logprobs or None,
-        errors=errors,
-    )

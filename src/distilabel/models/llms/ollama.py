@@ -3,17 +3,32 @@
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Tuple, Union
 
-from pydantic import AfterValidator, Field, PositiveInt, PrivateAttr, SecretStr, validate_call
+from pydantic import (
+    AfterValidator,
+    Field,
+    PositiveInt,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+    validate_call,
+)
 from typing_extensions import Annotated
 
+from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
-from distilabel.models.llms.chat_templates import load_tokenizer, render_prompt
+from distilabel.models.llms.chat_templates import (
+    check_magpie_tokenizer,
+    load_tokenizer,
+    render_prompt,
+)
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, OutlinesStructuredOutputType
 from distilabel.utils.imports import require
-from distilabel.utils.names import unknown_name_error
+from distilabel.utils.names import closest_name, unknown_name_error
 
 if TYPE_CHECKING:
     from ollama import AsyncClient
@@ -38,10 +53,25 @@ def _check_options(options: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]
     return options
 
 
+def _check_not_options(kwargs: Any) -> None:
+    """Point ``temperature=...`` and friends to ``options``, where Ollama takes them."""
+    valid = ("format", "options", "keep_alive", "logprobs", "top_logprobs")
+    for name in kwargs or {}:
+        if name in valid:
+            continue
+        option = name if name in OLLAMA_OPTIONS else closest_name(name, OLLAMA_OPTIONS)
+        if option is not None:
+            raise DistilabelUserError(
+                f"Unknown generation kwarg {name!r} for OllamaLLM. Did you mean the Ollama option {option!r}?"
+                f" Pass it inside `options`, e.g. options={{{option!r}: ...}}. Valid generation kwargs:"
+                f" {', '.join(valid)}."
+            )
+
+
 OllamaOptions = Annotated[Dict[str, Any], AfterValidator(_check_options)]
 
 
-class OllamaLLM(AsyncLLM):
+class OllamaLLM(AsyncLLM, MagpieChatTemplateMixin):
     """A model served by Ollama (local or remote), through the ``ollama`` SDK.
 
     Conversations go to Ollama's chat API (``/api/chat``). With ``tokenizer_id`` the
@@ -63,6 +93,9 @@ class OllamaLLM(AsyncLLM):
             to the ``OLLAMA_API_KEY`` environment variable. A local Ollama needs none.
         tokenizer_id: a Hugging Face tokenizer (repo id or local directory) whose chat
             template formats conversations into raw prompts. Defaults to None (chat API).
+        use_magpie_template: end prompts with ``magpie_pre_query_template`` so the model
+            writes a user message (Magpie); needs ``tokenizer_id``.
+        magpie_pre_query_template: ``"llama3"``, ``"qwen2"`` or the text that opens a user turn.
 
     Examples:
         >>> llm = OllamaLLM(model="llama3.1")
@@ -95,6 +128,21 @@ class OllamaLLM(AsyncLLM):
     @property
     def model_name(self) -> str:
         return self.model
+
+    @field_validator("generation_kwargs", mode="before")
+    @classmethod
+    def _check_options_given_as_kwargs(cls, value: Any) -> Any:
+        _check_not_options(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_magpie(self) -> "OllamaLLM":
+        check_magpie_tokenizer(self)
+        return self
+
+    def validate_generation_kwargs(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        _check_not_options(kwargs)
+        return super().validate_generation_kwargs(kwargs)
 
     def load(self) -> None:
         require("ollama", "ollama", type(self).__name__)
@@ -163,7 +211,7 @@ class OllamaLLM(AsyncLLM):
         if isinstance(prompt, str) or self._tokenizer is not None:
             raw = not isinstance(prompt, str)
             response = await self.aclient.generate(
-                prompt=render_prompt(self._tokenizer, prompt), raw=raw, **request
+                prompt=render_prompt(self._tokenizer, prompt, magpie=self), raw=raw, **request
             )
             text = response.response
         else:

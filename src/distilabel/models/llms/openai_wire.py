@@ -76,12 +76,14 @@ def output_from_chat_completion(completion: "ChatCompletion") -> GenerateOutput:
                 if refusal
                 else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})"
             )
-        if choice.logprobs is not None and choice.logprobs.content is not None:
+        # litellm's choices have no `logprobs` attribute at all when none were asked for.
+        choice_logprobs = getattr(choice, "logprobs", None)
+        if choice_logprobs is not None and choice_logprobs.content is not None:
             logprobs.append(
                 [
                     [{"token": top.token, "logprob": top.logprob} for top in token.top_logprobs]
                     or [{"token": token.token, "logprob": token.logprob}]
-                    for token in choice.logprobs.content
+                    for token in choice_logprobs.content
                 ]
             )
     input_tokens, output_tokens = _usage(completion)

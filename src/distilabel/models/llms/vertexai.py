@@ -160,9 +160,6 @@ class VertexAILLM(AsyncLLM):
             options["location"] = self.location
         return genai.Client(**options).aio
 
-    async def _close_async_client(self, client: Any) -> None:
-        await client.aclose()
-
     def _classify_error(self, error: Exception) -> ErrorInfo:
         # google-genai raises APIError with the status in `code` and the retry delay,
         # if any, in the body's RetryInfo; an invalid API key is a 400 there.

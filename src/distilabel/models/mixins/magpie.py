@@ -62,5 +62,3 @@ class MagpieChatTemplateMixin(BaseModel, validate_assignment=True):
         return prompt + (self.magpie_pre_query_template or "")
 
 __all__ = ["MAGPIE_PRE_QUERY_TEMPLATES", "MagpieAvailablePreQueryTemplates", "MagpieChatTemplateMixin"]
-
-_ = Optional  # re-exported typing name kept for annotations in subclasses

@@ -20,9 +20,20 @@ from typing_extensions import Annotated
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
-from distilabel.models.llms.chat_templates import count_prompt_tokens, load_tokenizer, render_prompt
+from distilabel.models.llms.chat_templates import (
+    check_magpie_tokenizer,
+    count_prompt_tokens,
+    load_tokenizer,
+    render_prompt,
+)
 from distilabel.models.llms.outputs import prepare_output
-from distilabel.models.structured import JsonSchemaOutput, RegexOutput, StructuredOutput, split_formatted_input
+from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
+from distilabel.models.structured import (
+    JsonSchemaOutput,
+    RegexOutput,
+    StructuredOutput,
+    split_formatted_input,
+)
 from distilabel.runtime.retries import ErrorInfo, classify_error
 from distilabel.typing import FormattedInput, GenerateOutput, StructuredOutputType
 from distilabel.utils.imports import require
@@ -32,10 +43,11 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 _HF_TOKEN_ENV_VAR = "HF_TOKEN"
+_INFERENCE_ENDPOINT_ENV_VAR = "HF_INFERENCE_ENDPOINT"
 _ENDPOINT_WAIT_SECONDS = 60
 
 
-class InferenceEndpointsLLM(AsyncLLM):
+class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
     """A model behind a Hugging Face Inference Endpoint, the serverless Inference
     Providers, or any Text Generation Inference (TGI) server.
 
@@ -65,6 +77,14 @@ class InferenceEndpointsLLM(AsyncLLM):
         model_display_name: the name reported as ``model_name``.
         structured_output: ``{"format": "json", "schema": Model or JSON schema}`` or
             ``{"format": "regex", "schema": pattern}`` every answer must follow.
+        use_magpie_template: end prompts with ``magpie_pre_query_template`` so the model
+            writes a user message (Magpie); needs ``tokenizer_id``.
+        magpie_pre_query_template: ``"llama3"``, ``"qwen2"`` or the text that opens a user turn.
+
+    Environment variables:
+        ``HF_TOKEN`` (the token) and ``HF_INFERENCE_ENDPOINT`` (where serverless requests
+        for ``model_id`` go: ``{HF_INFERENCE_ENDPOINT}/models/{model_id}``, as in
+        distilabel 1.5; unset, ``huggingface_hub`` routes them through Hugging Face's router).
 
     Examples:
         >>> llm = InferenceEndpointsLLM(model_id="meta-llama/Meta-Llama-3.1-8B-Instruct")
@@ -125,6 +145,7 @@ class InferenceEndpointsLLM(AsyncLLM):
                 "InferenceEndpointsLLM needs one of `model_id` (e.g. 'meta-llama/Meta-Llama-3.1-8B-Instruct'),"
                 " `endpoint_name` or `base_url`."
             )
+        check_magpie_tokenizer(self)
         return self
 
     @property
@@ -141,6 +162,9 @@ class InferenceEndpointsLLM(AsyncLLM):
                 self._require_api_key()
         if self.endpoint_name is not None and self.base_url is None:
             self._server_url = self._resolve_endpoint_url()
+        elif self.base_url is None and os.getenv(_INFERENCE_ENDPOINT_ENV_VAR):
+            endpoint = os.environ[_INFERENCE_ENDPOINT_ENV_VAR].rstrip("/")
+            self._server_url = f"{endpoint}/models/{self.model_id}"
         else:
             self._server_url = self.base_url
         if self.tokenizer_id is not None:
@@ -264,7 +288,7 @@ class InferenceEndpointsLLM(AsyncLLM):
                 top_p=top_p,
             )
             return _output_from_chat(completion)
-        text_prompt = render_prompt(self._tokenizer, prompt)
+        text_prompt = render_prompt(self._tokenizer, prompt, magpie=self)
         output = await self.aclient.text_generation(
             text_prompt,
             details=True,
