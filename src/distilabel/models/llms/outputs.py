@@ -1,5 +1,6 @@
 """Build, merge and check ``GenerateOutput`` dicts, the same way for every provider."""
 
+import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ def describe_error(error: BaseException) -> str:
 def _provider_message(error: BaseException) -> Optional[str]:
     """The message inside an SDK error's JSON body (``{"error": {"message": ...}}`` and kin)."""
     body = getattr(error, "body", None)
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
     if isinstance(body, dict):
         inner = body.get("error", body)
         message = inner.get("message") if isinstance(inner, dict) else inner
