@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Union
 
 import yaml
+from pydantic import ValidationError
 
 from distilabel import __version__
 from distilabel.errors import DistilabelUserError
@@ -94,12 +95,23 @@ class BasePipeline:
     @property
     def signature(self) -> str:
         """A hash of the steps and connections; names the run's folder."""
-        data = json.dumps(self._dump_graph(), sort_keys=True, default=str)
-        return hashlib.sha1(data.encode()).hexdigest()
+        return _signature(self._dump_graph())
 
     @property
     def run_dir(self) -> Path:
+        """Where a run of this pipeline keeps its rows, ``pipeline.yaml`` and log."""
         return self._cache_dir / self.name / self.signature[:16]
+
+    def _prepare_run_dir(self, suffix: str = "") -> Path:
+        """Create the run's folder and write ``pipeline.yaml``, dumping the pipeline once."""
+        data = self.dump()
+        graph = {key: data["pipeline"][key] for key in ("steps", "connections", "routing_batch_functions")}
+        run_dir = self._cache_dir / self.name / _signature(graph)[:16]
+        if suffix:
+            run_dir = run_dir / suffix
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _write_yaml(run_dir / "pipeline.yaml", data)
+        return run_dir
 
     # --- parameters and validation ----------------------------------------------------------------
 
@@ -112,7 +124,14 @@ class BasePipeline:
                     f"Parameters for step {step_name!r} must be a dict of runtime parameters,"
                     f" got {type(step_parameters).__name__}."
                 )
-            self.dag.get(step_name).set_runtime_parameters(step_parameters)
+            try:
+                self.dag.get(step_name).set_runtime_parameters(step_parameters)
+            except ValidationError as error:
+                # A value rejected by a field validator: keep its message, name the step.
+                reasons = "; ".join(
+                    f"{'.'.join(str(p) for p in item['loc']) or '?'}: {item['msg']}" for item in error.errors()
+                )
+                raise DistilabelUserError(f"Invalid runtime parameter for step {step_name!r}: {reasons}") from None
 
     def validate(self) -> List[str]:
         """Check the pipeline before anything runs; returns the topological order.
@@ -219,9 +238,7 @@ class BasePipeline:
         if format == "json" or path.suffix == ".json":
             path.write_text(json.dumps(data, indent=2, default=str))
         else:
-            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-            with open(path, "w") as file:
-                yaml.dump(data, file, Dumper=dumper, sort_keys=False, allow_unicode=True)
+            _write_yaml(path, data)
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
@@ -257,7 +274,7 @@ class BasePipeline:
     def from_yaml(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with open(path) as file:
-            data = yaml.load(file, Loader=loader)  # noqa: S506 - a safe loader
+            data = yaml.load(file, Loader=loader)
         return cls.from_dict(data, allowed_modules=allowed_modules)
 
     @classmethod
@@ -273,6 +290,25 @@ class BasePipeline:
     def get_runtime_parameters_info(self) -> Dict[str, Any]:
         """Each step's runtime parameters, with descriptions (what ``distilabel pipeline info`` shows)."""
         return {name: step.get_runtime_parameters_info() for name, step in self.dag.steps.items()}
+
+
+def _signature(graph: Dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(graph, sort_keys=True, default=str).encode()).hexdigest()
+
+
+_YAML_MAX_BYTES = 1_000_000
+
+
+def _write_yaml(path: Path, data: Dict[str, Any]) -> None:
+    """Write ``data`` as YAML; a large dump (e.g. a pipeline holding its data) is written
+    as JSON, which is valid YAML and much faster to write and read."""
+    text = json.dumps(data, default=str)
+    if len(text) > _YAML_MAX_BYTES:
+        path.write_text(text)
+        return
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    with open(path, "w") as file:
+        yaml.dump(json.loads(text), file, Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def _check_required_parameters(step: "_Step", component: Any, path: List[str]) -> None:

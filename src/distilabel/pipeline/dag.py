@@ -12,7 +12,7 @@ class DAG:
     """Steps (nodes, by name) and who sends rows to whom (edges), in insertion order."""
 
     def __init__(self) -> None:
-        self.steps: Dict[str, "_Step"] = {}
+        self.steps: Dict[str, _Step] = {}
         self._successors: Dict[str, List[str]] = {}
         self._predecessors: Dict[str, List[str]] = {}
 

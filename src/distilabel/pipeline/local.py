@@ -28,7 +28,18 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Coroutine, Deque, Dict, List, Optional, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Coroutine,
+    Deque,
+    Dict,
+    List,
+    Optional,
+    Set,
+    Tuple,
+)
 
 from distilabel.pipeline.base import BasePipeline
 from distilabel.pipeline.progress import Progress
@@ -118,9 +129,7 @@ class Pipeline(BasePipeline):
             self._with_dataset(dataset, dataset_batch_size)
         self._apply_parameters(parameters)
         order = self.validate()
-        run_dir = self.run_dir / ("dry_run" if dry_run else "")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self.save(run_dir / "pipeline.yaml")
+        run_dir = self._prepare_run_dir("dry_run" if dry_run else "")
         root = logging.getLogger("distilabel")
         handlers = [logging.FileHandler(run_dir / "pipeline.log"), *(logging_handlers or [])]
         if not root.handlers and not logging.getLogger().handlers:
@@ -128,7 +137,7 @@ class Pipeline(BasePipeline):
         for handler in handlers:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
             root.addHandler(handler)
-        if root.level == logging.NOTSET or root.level > logging.INFO:
+        if root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
         engine = _Engine(self, order, run_dir, dry_run=dry_run)
         try:
@@ -311,7 +320,9 @@ class _Engine:
             try:
                 await self._in_thread(self.step(name).load)
             except Exception as error:
-                raise type(error)(f"Step {name!r} failed to load: {error}") if _rebuildable(error) else error
+                if not _rebuildable(error):
+                    raise
+                raise type(error)(f"Step {name!r} failed to load: {error}") from error
 
         await asyncio.gather(*(load(name) for name in self.order))
 
@@ -510,7 +521,7 @@ def _collect(step: "_Step", args: Tuple[List[Dict[str, Any]], ...]) -> List[Dict
 def _keyed(keys: List[RowKey], rows: List[Dict[str, Any]]) -> List[KeyedRow]:
     """Give output rows keys: the input's key when one row came out per input, else sub-keys."""
     if len(rows) == len(keys):
-        return list(zip(keys, rows))
+        return list(zip(keys, rows, strict=False))
     base = min(keys) if keys else ()
     return [((*base, j), row) for j, row in enumerate(rows)]
 

@@ -50,9 +50,9 @@ class GroupColumns(Step):
     def process(self, *inputs: StepInput) -> "StepOutput":
         names = list(self.get_outputs())
         result = []
-        for rows in zip(*inputs):
+        for rows in zip(*inputs, strict=False):
             row = {k: v for k, v in rows[0].items() if k not in self.columns}
-            for column, name in zip(self.columns, names):
+            for column, name in zip(self.columns, names, strict=False):
                 row[name] = [r.get(column) for r in rows]
             if any(DISTILABEL_METADATA_KEY in r for r in rows):
                 row[DISTILABEL_METADATA_KEY] = _merge_metadata(list(rows))
@@ -69,7 +69,7 @@ class CombineOutputs(Step):
 
     def process(self, *inputs: StepInput) -> "StepOutput":
         result = []
-        for rows in zip(*inputs):
+        for rows in zip(*inputs, strict=False):
             row: Dict[str, Any] = {}
             for part in rows:
                 row.update(part)

@@ -39,7 +39,7 @@ def _fill(row: Dict[str, Any], conversation: List[Dict[str, Any]], prompt: str) 
         row[side] = row[f"{side}_model"] = row[f"{side}_rating"] = None
     if picked is None:
         return
-    for side, index in zip(("chosen", "rejected"), picked):
+    for side, index in zip(("chosen", "rejected"), picked, strict=False):
         row[side] = [*conversation, {"role": "assistant", "content": row["generations"][index]}]
         row[f"{side}_rating"] = row["ratings"][index]
         row[f"{side}_model"] = models[index] if index < len(models) else None

@@ -45,7 +45,7 @@ def make_generator_step(dataset: "InputDataset", batch_size: int = 50, **kwargs:
     try:
         from datasets import Dataset
     except ImportError:  # pragma: no cover - datasets is a dependency
-        Dataset = None  # type: ignore[assignment]  # noqa: N806
+        Dataset = None  # type: ignore[assignment]
     if Dataset is not None and isinstance(dataset, Dataset):
         return LoadDataFromDicts(data=dataset.to_list(), batch_size=batch_size, **kwargs)
     to_dict = getattr(dataset, "to_dict", None)

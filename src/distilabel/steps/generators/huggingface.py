@@ -53,7 +53,7 @@ class _DatasetGenerator(GeneratorStep):
             return
         for start in range(offset, total, self.batch_size):
             columns: Dict[str, List[Any]] = dataset[start : start + self.batch_size]
-            rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+            rows = [dict(zip(columns, values, strict=False)) for values in zip(*columns.values(), strict=False)]
             yield rows, start + self.batch_size >= total
 
 

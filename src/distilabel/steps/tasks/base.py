@@ -19,7 +19,14 @@ from distilabel.exceptions import DistilabelOfflineBatchGenerationNotFinishedExc
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
 from distilabel.models.llms.outputs import describe_error, failed_output
-from distilabel.steps.base import DISTILABEL_METADATA_KEY, GeneratorStep, GlobalStep, Step, StepInput, _Step
+from distilabel.steps.base import (
+    DISTILABEL_METADATA_KEY,
+    GeneratorStep,
+    GlobalStep,
+    Step,
+    StepInput,
+    _Step,
+)
 
 if TYPE_CHECKING:
     from distilabel.pipeline.progress import StepCounters
@@ -91,7 +98,7 @@ class _Task(_Step, ABC):
     def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
         """Generate for a batch of rows (blocking) and yield the rows with the output columns."""
         formatted: List[Any] = []
-        outputs: List[Optional["GenerateOutput"]] = []
+        outputs: List[Optional[GenerateOutput]] = []
         for row in inputs:
             try:
                 formatted.append(self._format(row))
@@ -99,12 +106,12 @@ class _Task(_Step, ABC):
             except Exception as error:
                 formatted.append(None)
                 outputs.append(failed_output(self.num_generations, f"format_input failed: {describe_error(error)}"))
-        to_send = [f for f, o in zip(formatted, outputs) if o is None]
+        to_send = [f for f, o in zip(formatted, outputs, strict=False) if o is None]
         if to_send:
             generated = iter(self._generate_batch(to_send))
             outputs = [o if o is not None else next(generated) for o in outputs]
         rows: List[Dict[str, Any]] = []
-        for row, chat, output in zip(inputs, formatted, outputs):
+        for row, chat, output in zip(inputs, formatted, outputs, strict=False):
             rows.extend(self._rows_for(row, chat, output))  # type: ignore[arg-type]
         yield rows
 
@@ -153,7 +160,7 @@ class _Task(_Step, ABC):
         errors = list(output.get("errors") or [None] * len(generations))
         statistics = output.get("statistics") or {}
         formatted = [self._format_one(g, row) for g in generations]
-        errors = [e or fe for e, (_, fe) in zip(errors, formatted)]
+        errors = [e or fe for e, (_, fe) in zip(errors, formatted, strict=False)]
         self._account(statistics, errors)
         raw_input = chat[0] if isinstance(chat, tuple) else chat
         base_metadata = dict(row.get(DISTILABEL_METADATA_KEY) or {})
@@ -177,7 +184,7 @@ class _Task(_Step, ABC):
             out["model_name"] = self.llm.model_name
             return [out]
         rows = []
-        for j, (generation, (columns, _)) in enumerate(zip(generations, formatted)):
+        for j, (generation, (columns, _)) in enumerate(zip(generations, formatted, strict=False)):
             out = {**row, **columns}
             out[DISTILABEL_METADATA_KEY] = metadata(generation, _statistics_at(statistics, j, len(generations)), errors[j])
             out["model_name"] = self.llm.model_name

@@ -52,7 +52,7 @@ class GenerateEmbeddings(Step):
     def process(self, inputs: StepInput) -> "StepOutput":
         formatted: List[Any] = [self.format_input(row) for row in inputs]
         hidden_states = self.llm.get_last_hidden_states(formatted)
-        for row, state in zip(inputs, hidden_states):
+        for row, state in zip(inputs, hidden_states, strict=False):
             row["embedding"] = [float(x) for x in state[-1]]
             row["model_name"] = self.llm.model_name
         yield inputs

@@ -1,5 +1,6 @@
 """Text generation tasks: a prompt (from a Jinja2 template over columns) or a conversation in, text out."""
 
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from jinja2 import Environment, StrictUndefined, Template, meta
@@ -42,10 +43,12 @@ class TextGeneration(Task):
     columns: Union[str, List[str]] = Field(default="instruction", description="The columns the template uses.")
 
     _template: Optional[Template] = PrivateAttr(default=None)
+    # The column a template like "{{ instruction }}" just prints: rendered without Jinja.
+    _only_column: Optional[str] = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
-        environment = Environment(undefined=StrictUndefined)  # noqa: S701 - prompts are not HTML
+        environment = Environment(undefined=StrictUndefined)
         used = meta.find_undeclared_variables(environment.parse(self.template))
         missing = [c for c in normalize_columns(self.columns) if c not in used]
         if missing:
@@ -54,6 +57,8 @@ class TextGeneration(Task):
                 f" column must appear in it as {{{{ column }}}}. Template: {self.template!r}."
             )
         self._template = environment.from_string(self.template)
+        match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", self.template)
+        self._only_column = match.group(1) if match else None
 
     @property
     def inputs(self) -> "StepColumns":
@@ -69,7 +74,8 @@ class TextGeneration(Task):
             if column not in input:
                 raise DistilabelUserError(f"Row has no column {column!r} (it has {sorted(input)}).")
             values[column] = input[column]
-        prompt = self._template.render(**values)  # type: ignore[union-attr]
+        only = self._only_column
+        prompt = str(values[only]) if only is not None else self._template.render(**values)  # type: ignore[union-attr]
         messages: List[Dict[str, Any]] = []
         system = input.get("system_prompt") or self.system_prompt
         if system:
