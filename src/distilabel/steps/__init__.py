@@ -26,6 +26,7 @@ _EXPORTS = {
     "FormatChatGenerationSFT": ".formatting.sft",
     "FormatTextGenerationDPO": ".formatting.dpo",
     "FormatChatGenerationDPO": ".formatting.dpo",
+    "EmbeddingGeneration": ".embeddings.embedding_generation",
     "StepOutput": "distilabel.typing.steps",
     "GeneratorStepOutput": "distilabel.typing.steps",
     "StepColumns": "distilabel.typing.steps",
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from distilabel.steps.columns.keep import KeepColumns
     from distilabel.steps.columns.merge import MergeColumns
     from distilabel.steps.decorator import step
+    from distilabel.steps.embeddings.embedding_generation import EmbeddingGeneration
     from distilabel.steps.formatting.dpo import FormatChatGenerationDPO, FormatTextGenerationDPO
     from distilabel.steps.formatting.sft import FormatChatGenerationSFT, FormatTextGenerationSFT
     from distilabel.steps.generators.data import LoadDataFromDicts, make_generator_step

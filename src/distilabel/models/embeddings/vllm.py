@@ -1,0 +1,74 @@
+"""``vLLMEmbeddings``: embeddings from vLLM's in-process engine (needs a GPU)."""
+
+from typing import Any, Dict, List, Optional, Union
+
+from pydantic import Field, PrivateAttr
+
+from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.models.embeddings.base import Embeddings
+from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
+from distilabel.utils.imports import require
+
+
+class vLLMEmbeddings(Embeddings, CudaDevicePlacementMixin):
+    """Embeddings from an embedding model served in-process by vLLM.
+
+    Attributes:
+        model: the model id on the Hub, or a local folder.
+        dtype: the weights' dtype; ``"auto"`` keeps the checkpoint's.
+        trust_remote_code: allow the model's own code to run.
+        quantization: the quantization method, e.g. ``"awq"``.
+        revision: the model revision.
+        enforce_eager: skip CUDA graphs (faster start, slower encoding).
+        seed: the seed for vLLM.
+        extra_kwargs: more keyword arguments for ``vllm.LLM``.
+    """
+
+    model: str = Field(description="The model id on the Hub, or a local folder.")
+    dtype: str = Field(default="auto", description="The dtype of the weights.")
+    trust_remote_code: bool = Field(default=False, description="Whether to run the model's own code.")
+    quantization: Optional[str] = Field(default=None, description="The quantization method.")
+    revision: Optional[str] = Field(default=None, description="The model revision.")
+    enforce_eager: bool = Field(default=True, description="Whether to skip CUDA graphs.")
+    seed: int = Field(default=0, description="The seed for vLLM.")
+    extra_kwargs: Optional[RuntimeParameter[Dict[str, Any]]] = Field(
+        default_factory=dict, description="Extra keyword arguments for `vllm.LLM`."
+    )
+
+    _model: Any = PrivateAttr(default=None)
+
+    @property
+    def model_name(self) -> str:
+        """The model id or folder."""
+        return self.model
+
+    def load(self) -> None:
+        """Start the vLLM engine with the model."""
+        CudaDevicePlacementMixin.load(self)
+        vllm = require("vllm", "vllm", type(self).__name__)
+        self._model = vllm.LLM(
+            self.model,
+            dtype=self.dtype,
+            trust_remote_code=self.trust_remote_code,
+            quantization=self.quantization,
+            revision=self.revision,
+            enforce_eager=self.enforce_eager,
+            seed=self.seed,
+            **(self.extra_kwargs or {}),
+        )
+        super().load()
+
+    def unload(self) -> None:
+        self._model = None
+        CudaDevicePlacementMixin.unload(self)
+        super().unload()
+
+    def encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
+        """One embedding per text.
+
+        Args:
+            inputs: the texts to embed.
+        """
+        if self._model is None:
+            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        return [output.outputs.embedding for output in self._model.embed(inputs)]

@@ -1,0 +1,1 @@
+"""Steps that embed texts with an ``Embeddings`` model."""

@@ -1,0 +1,58 @@
+"""``EmbeddingGeneration``: add an embedding of each row's ``text`` with an ``Embeddings`` model."""
+
+from typing import TYPE_CHECKING
+
+from pydantic import SerializeAsAny
+
+from distilabel.models.embeddings.base import Embeddings
+from distilabel.steps.base import Step, StepInput
+
+if TYPE_CHECKING:
+    from distilabel.typing.steps import StepColumns, StepOutput
+
+
+class EmbeddingGeneration(Step):
+    """Embed the ``text`` column of each row.
+
+    Attributes:
+        embeddings: the embedding model, e.g. ``SentenceTransformerEmbeddings()``.
+
+    Input columns:
+        - text (str): the text to embed.
+
+    Output columns:
+        - embedding (List[float]): the embedding of the text.
+        - model_name (str): the model that produced it.
+
+    Examples:
+        >>> from distilabel.models.embeddings import SentenceTransformerEmbeddings
+        >>> step = EmbeddingGeneration(embeddings=SentenceTransformerEmbeddings())
+        >>> step.load()
+        >>> next(step.process([{"text": "Hello"}]))  # [{'text': 'Hello', 'embedding': [...], ...}]
+    """
+
+    embeddings: SerializeAsAny[Embeddings]
+
+    @property
+    def inputs(self) -> "StepColumns":
+        return ["text"]
+
+    @property
+    def outputs(self) -> "StepColumns":
+        return ["embedding", "model_name"]
+
+    def load(self) -> None:
+        super().load()
+        self.embeddings.load()
+
+    def unload(self) -> None:
+        self.embeddings.unload()
+        super().unload()
+
+    def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
+        """Embed a batch of rows in one call to the model."""
+        vectors = self.embeddings.encode(inputs=[row["text"] for row in inputs])
+        for row, vector in zip(inputs, vectors, strict=False):
+            row["embedding"] = vector
+            row["model_name"] = self.embeddings.model_name
+        yield inputs
