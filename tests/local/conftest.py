@@ -1,13 +1,13 @@
 """Fixtures for tests on real local models (no download: the models ship in packages)."""
 
-import os
 from typing import Iterator
 
 import pytest
 
-# The embedded models are on disk; nothing may try the Hugging Face Hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The embedded models are folders on disk, which the loaders open with
+# `local_files_only=True` (`distilabel.models.local_files.local_only_kwargs`): nothing
+# here needs HF_HUB_OFFLINE, which huggingface_hub would apply to every later test of
+# the session (it reads it once, at import) and so refuse the loopback servers.
 
 LLAMA_CPP_MISSING = "llama-cpp-python is not installed (pip install 'distilabel[llama-cpp]')"
 

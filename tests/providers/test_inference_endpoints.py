@@ -201,3 +201,13 @@ class TestInferenceEndpointsLLM(ProviderContract):
         [record] = server.requests()
         assert record["path"] == "/models/meta-llama/Meta-Llama-3.1-70B-Instruct/v1/chat/completions"
         assert record["json"]["model"] == "meta-llama/Meta-Llama-3.1-70B-Instruct"
+
+
+def test_offline_mode_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub
+
+    # huggingface_hub reads HF_HUB_OFFLINE once, at import; set what it read.
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    llm = InferenceEndpointsLLM(base_url="http://127.0.0.1:9", api_key="hf_x")
+    with pytest.raises(DistilabelUserError, match="HF_HUB_OFFLINE"):
+        llm.load()

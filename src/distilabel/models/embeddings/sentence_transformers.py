@@ -10,7 +10,7 @@ from pydantic import Field, PrivateAttr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.embeddings.base import Embeddings
-from distilabel.models.local_files import embedded_minilm_path
+from distilabel.models.local_files import embedded_minilm_path, local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.utils.imports import require
 
@@ -84,6 +84,7 @@ class SentenceTransformerEmbeddings(Embeddings, CudaDevicePlacementMixin):
             model_kwargs=self.model_kwargs,
             tokenizer_kwargs=self.tokenizer_kwargs,
             config_kwargs=self.config_kwargs,
+            **local_only_kwargs(self.model_name),
         )
         super().load()
 

@@ -9,6 +9,7 @@ Magpie's pre-query template included.
 from typing import TYPE_CHECKING, Any, Optional
 
 from distilabel.errors import DistilabelUserError
+from distilabel.models.local_files import local_only_kwargs
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def load_tokenizer(tokenizer_id: str, user: str) -> "PreTrainedTokenizerBase":
         DistilabelUserError: the tokenizer has no chat template to format conversations.
     """
     transformers = require("transformers", "hf-transformers", user)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(tokenizer_id)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tokenizer_id, **local_only_kwargs(tokenizer_id))
     if not getattr(tokenizer, "chat_template", None):
         raise DistilabelUserError(
             f"{user}: the tokenizer {tokenizer_id!r} has no chat template, so conversations cannot be"

@@ -154,6 +154,13 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
 
     def load(self) -> None:
         hub = require("huggingface_hub", "hf-inference-endpoints", type(self).__name__)
+        if hub.constants.is_offline_mode():
+            # huggingface_hub then refuses every HTTP request, to any host.
+            raise DistilabelUserError(
+                f"{type(self).__name__} cannot send requests while HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE)"
+                " is set: huggingface_hub refuses every HTTP call in offline mode. Unset it to use"
+                " Inference Endpoints or a TGI server."
+            )
         self._token_value = self.api_key.get_secret_value() if self.api_key is not None else None
         if self._token_value is None and self.base_url is None:
             # Hugging Face's own servers need a token: HF_TOKEN, or the one `hf auth login` saved.

@@ -9,6 +9,7 @@ from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
 from distilabel.models.llms.outputs import finalize_output, prepare_output
+from distilabel.models.local_files import local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import normalize_structured_output, split_formatted_input
@@ -103,6 +104,7 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
             use_fast=self.use_fast,
             token=token,
             **tokenizer_kwargs,
+            **local_only_kwargs(self.tokenizer or self.model),
         )
         # Batched generation pads on the left, so every prompt ends where generation starts.
         self._tokenizer.padding_side = "left"
@@ -119,6 +121,7 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
             token=token,
             device_map=self.device_map,
             **model_kwargs,
+            **local_only_kwargs(self.model),
         )
         if self.device_map is None:
             device = self.device if self.device is not None else ("cuda" if torch.cuda.is_available() else "cpu")
