@@ -335,3 +335,23 @@ def test_api_key_never_reaches_logs_or_dump(
     assert OPENAI_TEST_KEY not in json.dumps(llm.dump())
     assert OPENAI_TEST_KEY not in repr(llm)
     llm.unload()
+
+
+def test_unknown_generation_kwarg_lists_valid_names_and_closest(llm: OpenAILLM, openai_env: OpenAIServer) -> None:
+    with pytest.raises(DistilabelUserError) as error:
+        llm.generate([chat("hi")], max_tokens=10)
+    message = str(error.value)
+    assert "Unknown generation kwarg 'max_tokens' for OpenAILLM" in message
+    assert "Did you mean 'max_new_tokens'?" in message
+    assert "temperature" in message and "top_logprobs" in message
+    assert openai_env.stats()["total"] == 0, "nothing is sent"
+
+
+def test_wrong_type_names_the_parameter(llm: OpenAILLM, openai_env: OpenAIServer) -> None:
+    with pytest.raises(DistilabelUserError, match="'max_new_tokens'.*'many'"):
+        llm.generate([chat("hi")], max_new_tokens="many")
+    assert openai_env.stats()["total"] == 0
+    # Strings that do parse (from a CLI or YAML) are coerced.
+    llm.generate([chat("hi")], max_new_tokens="5", temperature="0.5")
+    body = last_body(openai_env)
+    assert (body["max_tokens"], body["temperature"]) == (5, 0.5)
