@@ -4,7 +4,6 @@ The engine that runs it lives in ``local.py``.
 """
 
 import contextvars
-import hashlib
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ from distilabel import __version__
 from distilabel.errors import DistilabelUserError
 from distilabel.pipeline.dag import DAG
 from distilabel.pipeline.routing_batch_function import RoutingBatchFunction, routing_from_dump
+from distilabel.pipeline.signature import pipeline_signature, step_signatures
 from distilabel.utils.names import unknown_name_error
 from distilabel.utils.serialization import TYPE_INFO_KEY, _Serializable, resolve_class, type_info
 
@@ -71,6 +71,8 @@ class BasePipeline:
         self.dag = DAG()
         self.routing_batch_functions: Dict[str, RoutingBatchFunction] = {}
         self._token: Optional[contextvars.Token] = None
+        self._step_signatures: Dict[str, str] = {}
+        self.last_run_summary: Optional[Dict[str, Any]] = None
 
     # --- building -------------------------------------------------------------------------------
 
@@ -94,24 +96,42 @@ class BasePipeline:
 
     @property
     def signature(self) -> str:
-        """A hash of the steps and connections; names the run's folder."""
-        return _signature(self._dump_graph())
+        """A hash of what decides the pipeline's output (see ``pipeline/signature.py``); names the run's folder."""
+        return pipeline_signature(self._dump_graph(), self.dag.topological_order())
 
     @property
     def run_dir(self) -> Path:
         """Where a run of this pipeline keeps its rows, ``pipeline.yaml`` and log."""
         return self._cache_dir / self.name / self.signature[:16]
 
-    def _prepare_run_dir(self, suffix: str = "") -> Path:
-        """Create the run's folder and write ``pipeline.yaml``, dumping the pipeline once."""
+    @property
+    def cache_root(self) -> Path:
+        """The folder of every run of this pipeline, and of its response cache.
+
+        The response cache lives here, outside the run folders, so that a changed
+        pipeline (another run folder) still finds the responses of its unchanged steps.
+        """
+        return self._cache_dir / self.name
+
+    def _prepare_run_dir(self, order: List[str], suffix: str = "") -> Path:
+        """Create the run's folder and write ``pipeline.yaml``, dumping the pipeline once.
+
+        Also computes each step's signature (``self._step_signatures``), which says
+        whether the rows a previous run stored for a step may be reused.
+        """
         data = self.dump()
-        graph = {key: data["pipeline"][key] for key in ("steps", "connections", "routing_batch_functions")}
-        run_dir = self._cache_dir / self.name / _signature(graph)[:16]
+        graph = data["pipeline"]
+        self._step_signatures = step_signatures(graph, order)
+        run_dir = self.cache_root / pipeline_signature(graph, order, self._step_signatures)[:16]
         if suffix:
             run_dir = run_dir / suffix
         run_dir.mkdir(parents=True, exist_ok=True)
         _write_yaml(run_dir / "pipeline.yaml", data)
         return run_dir
+
+    def _write_dump(self, run_dir: Path) -> None:
+        """Write ``pipeline.yaml`` again (e.g. once an LLM holds its offline batch jobs' ids)."""
+        _write_yaml(run_dir / "pipeline.yaml", self.dump())
 
     # --- parameters and validation ----------------------------------------------------------------
 
@@ -290,10 +310,6 @@ class BasePipeline:
     def get_runtime_parameters_info(self) -> Dict[str, Any]:
         """Each step's runtime parameters, with descriptions (what ``distilabel pipeline info`` shows)."""
         return {name: step.get_runtime_parameters_info() for name, step in self.dag.steps.items()}
-
-
-def _signature(graph: Dict[str, Any]) -> str:
-    return hashlib.sha1(json.dumps(graph, sort_keys=True, default=str).encode()).hexdigest()
 
 
 _YAML_MAX_BYTES = 1_000_000

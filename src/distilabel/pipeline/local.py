@@ -19,9 +19,18 @@ branches meet.
 Every step appends its finished rows to its ``RowStore`` as they come; inboxes are
 bounded, so memory is bounded by what is in flight. Ctrl-C cancels the coroutines;
 the stores already hold every finished row.
+
+Never pay twice: unless ``use_cache=False``, every task's LLM answers repeated
+requests from the pipeline's response cache, and a run resumes from the rows
+earlier runs stored (``resume.py``): each step sends its kept rows on again and
+skips the inputs they came from. A run stops cleanly, keeping its rows, when an
+offline batch job is not finished yet (its ids are recorded and polled by the next
+run) or when an LLM's circuit breaker opens. ``last_run_summary`` (and
+``summary.json`` in the run folder) says what the run produced and what it cost.
 """
 
 import asyncio
+import itertools
 import logging
 import threading
 import time
@@ -35,15 +44,24 @@ from typing import (
     Coroutine,
     Deque,
     Dict,
+    Iterator,
     List,
     Optional,
     Set,
     Tuple,
 )
 
+from distilabel.exceptions import (
+    DistilabelCircuitOpenError,
+    DistilabelOfflineBatchGenerationNotFinishedException,
+)
+from distilabel.models.llms.base import LLM
 from distilabel.pipeline.base import BasePipeline
 from distilabel.pipeline.progress import Progress
-from distilabel.pipeline.row_store import KeyedRow, RowKey, RowStore
+from distilabel.pipeline.resume import JOBS_FILE, StepResume, load_jobs, prepare_resume, save_jobs
+from distilabel.pipeline.row_store import DONE_FILE, Group, KeyedRow, RowKey, RowStore
+from distilabel.pipeline.summary import build_summary, llm_stats
+from distilabel.runtime.cache import ResponseCache
 
 if TYPE_CHECKING:
     from distilabel.distiset import Distiset
@@ -129,7 +147,7 @@ class Pipeline(BasePipeline):
             self._with_dataset(dataset, dataset_batch_size)
         self._apply_parameters(parameters)
         order = self.validate()
-        run_dir = self._prepare_run_dir("dry_run" if dry_run else "")
+        run_dir = self._prepare_run_dir(order, "dry_run" if dry_run else "")
         root = logging.getLogger("distilabel")
         handlers = [logging.FileHandler(run_dir / "pipeline.log"), *(logging_handlers or [])]
         if not root.handlers and not logging.getLogger().handlers:
@@ -139,18 +157,27 @@ class Pipeline(BasePipeline):
             root.addHandler(handler)
         if root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
-        engine = _Engine(self, order, run_dir, dry_run=dry_run)
+        run = _RunResources(self, order, run_dir, use_cache and not dry_run)
         try:
-            _run_coroutine(engine.run())
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            logger.warning("Interrupted: the rows finished so far are in %s", run_dir / "steps")
-            raise
+            resume = run.prepare()
+            engine = _Engine(self, order, run_dir, dry_run=dry_run, resume=resume)
+            try:
+                _run_coroutine(engine.run())
+            except DistilabelOfflineBatchGenerationNotFinishedException:
+                run.finish(engine, "waiting_for_batch_jobs")
+            except DistilabelCircuitOpenError as error:
+                run.finish(engine, "circuit_open", f"{error}\nThe finished rows are kept in {run_dir / 'steps'}.")
+                raise
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                run.finish(engine, "interrupted", f"Interrupted: the rows finished so far are in {run_dir / 'steps'}")
+                raise
+            else:
+                run.finish(engine, "finished")
         finally:
+            run.close()
             for handler in handlers:
                 root.removeHandler(handler)
                 handler.close()
-        self.last_run_summary = engine.progress.summary()
-        logger.info(engine.progress.summary_text())
         return create_distiset(
             run_dir,
             {name: run_dir / "steps" / name for name in self.dag.leaves},
@@ -158,6 +185,95 @@ class Pipeline(BasePipeline):
             pipeline_path=run_dir / "pipeline.yaml",
             log_filename_path=run_dir / "pipeline.log",
         )
+
+
+class _RunResources:
+    """What a run sets up around the engine and undoes after it: the response cache,
+    the resumed stores, offline batch jobs of an earlier run, and the summary."""
+
+    def __init__(self, pipeline: "Pipeline", order: List[str], run_dir: Path, use_cache: bool) -> None:
+        self.pipeline = pipeline
+        self.order = order
+        self.run_dir = run_dir
+        self.use_cache = use_cache
+        self.steps = {name: pipeline.dag.get(name) for name in order}
+        self.cache: Optional[ResponseCache] = None
+        self.previous_caches: Dict[str, Any] = {}
+        self.before: Dict[str, Dict[str, Any]] = {}
+        self.resume: Dict[str, StepResume] = {}
+
+    def prepare(self) -> Dict[str, StepResume]:
+        pipeline = self.pipeline
+        signatures = pipeline._step_signatures
+
+        def reuse(name: str) -> bool:
+            return self.use_cache and self.steps[name].use_cache
+
+        self.resume = prepare_resume(pipeline.dag, self.order, self.run_dir, signatures, reuse)
+        reused = {name: r for name, r in self.resume.items() if r.kept_rows}
+        if reused:
+            logger.info(
+                "Reusing rows of an earlier run: %s",
+                ", ".join(f"{name} {r.kept_rows}" + (" (complete)" if r.complete else "") for name, r in reused.items()),
+            )
+        llms = {name: step.llm for name, step in self.steps.items() if isinstance(getattr(step, "llm", None), LLM)}
+        if self.use_cache and any(self.steps[name].use_cache for name in llms):
+            # Outside the run folder: another version of the pipeline finds the same responses.
+            self.cache = ResponseCache.in_directory(pipeline.cache_root)
+        for name, llm in llms.items():
+            self.previous_caches[name] = llm.response_cache
+            if llm.response_cache is None and self.cache is not None and self.steps[name].use_cache:
+                llm.use_cache(self.cache)
+        jobs = load_jobs(self.run_dir) if self.use_cache else {}
+        for name, llm in llms.items():
+            record = jobs.get(name)
+            same_step = record is not None and record.get("signature") == signatures[name]
+            if llm.use_offline_batch_generation and same_step and not llm.jobs_ids and not self.resume[name].complete:
+                llm.jobs_ids = tuple(record["jobs_ids"])  # type: ignore[index]
+                logger.info("Step %r checks its offline batch jobs %s again", name, list(llm.jobs_ids))
+        self.before = llm_stats(self.steps)
+        return self.resume
+
+    def finish(self, engine: "_Engine", status: str, message: Optional[str] = None) -> None:
+        waiting = self._record_jobs()
+        if status == "waiting_for_batch_jobs":
+            message = (
+                "Waiting for offline batch jobs: "
+                + "; ".join(f"step {name!r}: {', '.join(ids)}" for name, ids in waiting.items())
+                + f". Their ids are saved in {self.run_dir / JOBS_FILE} and pipeline.yaml; run the pipeline again"
+                " with the same code to collect the results (no new jobs are created)."
+            )
+        summary = build_summary(
+            engine.progress, self.steps, self.pipeline.dag.leaves, self.before, self.resume, self.cache
+        )
+        summary.status = status
+        summary.message = message
+        summary.offline_batch_jobs = waiting
+        self.pipeline.last_run_summary = summary
+        try:
+            summary.write(self.run_dir / "summary.json")
+        except OSError as error:
+            logger.warning("Could not write the run summary: %s", error)
+        log = logger.info if status == "finished" else logger.warning
+        log(summary.text())
+
+    def _record_jobs(self) -> Dict[str, List[str]]:
+        """Save the ids of the batch jobs still running, so the next run polls them."""
+        jobs: Dict[str, Dict[str, Any]] = {}
+        for name, step in self.steps.items():
+            llm = getattr(step, "llm", None)
+            if isinstance(llm, LLM) and llm.use_offline_batch_generation and llm.jobs_ids:
+                jobs[name] = {"signature": self.pipeline._step_signatures[name], "jobs_ids": list(llm.jobs_ids)}
+        save_jobs(self.run_dir, jobs)
+        if jobs:
+            self.pipeline._write_dump(self.run_dir)  # pipeline.yaml holds the LLMs' jobs_ids too
+        return {name: record["jobs_ids"] for name, record in jobs.items()}
+
+    def close(self) -> None:
+        for name, previous in self.previous_caches.items():
+            self.steps[name].llm.use_cache(previous)  # type: ignore[attr-defined]
+        if self.cache is not None:
+            self.cache.close()
 
 
 def _run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -231,11 +347,19 @@ class _Tasks:
         self._tasks: Set[asyncio.Task] = set()
         self._error: Optional[BaseException] = None
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.check()
+    def spawn(self, coro: Coroutine[Any, Any, Any], slot: Optional[asyncio.Semaphore] = None) -> None:
+        """Run ``coro``; ``slot`` (acquired by the caller) is released when it ends, however it ends."""
+        if self._error is not None:
+            coro.close()  # never started: no "was never awaited" warning
+            if slot is not None:
+                slot.release()
+            raise self._error
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        if slot is not None:
+            # Not in the coroutine's `finally`: a task cancelled before it starts never runs that.
+            task.add_done_callback(lambda _: slot.release())
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
@@ -259,12 +383,21 @@ class _Tasks:
 
 
 class _Engine:
-    def __init__(self, pipeline: BasePipeline, order: List[str], run_dir: Path, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        pipeline: BasePipeline,
+        order: List[str],
+        run_dir: Path,
+        dry_run: bool = False,
+        resume: Optional[Dict[str, StepResume]] = None,
+    ) -> None:
         self.pipeline = pipeline
         self.dag = pipeline.dag
         self.order = order
         self.run_dir = run_dir
         self.dry_run = dry_run
+        # What each step reuses from earlier runs (its store already holds those rows).
+        self.resume = resume if resume is not None else {name: StepResume() for name in order}
         self.progress = Progress(order)
         self.stores: Dict[str, RowStore] = {}
         self.inboxes: Dict[str, _Inbox] = {}
@@ -290,7 +423,7 @@ class _Engine:
         try:
             await self._load_all()
             for name in self.order:
-                self.stores[name] = RowStore(self.run_dir / "steps" / name, fresh=True)
+                self.stores[name] = RowStore(self.run_dir / "steps" / name, fresh=not self.resume[name].replay_bytes)
                 step = self.step(name)
                 if step.is_generator:
                     self.progress[name].total = getattr(step, "total_rows", None)
@@ -317,6 +450,8 @@ class _Engine:
 
     async def _load_all(self) -> None:
         async def load(name: str) -> None:
+            if self.resume[name].complete:
+                return  # every row of it is reused: nothing to compute
             try:
                 await self._in_thread(self.step(name).load)
             except Exception as error:
@@ -342,27 +477,83 @@ class _Engine:
     async def _run_step(self, name: str) -> None:
         step = self.step(name)
         counters = self.progress[name]
+        # The rows reused from an earlier run go on while the step works on the rest.
+        replay = asyncio.ensure_future(self._replay(name))
         try:
             if step.is_generator:
-                await self._run_generator(name)
+                if not self.resume[name].complete:
+                    await self._run_generator(name)
             elif _runs_rows_async(step):
                 await self._run_async_task(name)
             else:
                 await self._run_batches(name)
+            await replay
+            if not self.dry_run:
+                (self.run_dir / "steps" / name / DONE_FILE).touch()
         finally:
+            if not replay.done():
+                replay.cancel()
+                await asyncio.gather(replay, return_exceptions=True)
             counters.finished = time.monotonic()
             for successor in self.dag.successors(name):
                 await self.inboxes[successor].close(name)
 
+    async def _replay(self, name: str) -> None:
+        """Send on the rows this step kept from an earlier run, as they were routed then."""
+        limit = self.resume[name].replay_bytes
+        if not limit:
+            return
+        groups = RowStore.groups(self.run_dir / "steps" / name, limit=limit)
+        try:
+            while True:
+                chunk: List[Group] = await self._in_thread(_take, groups, 256)
+                if not chunk:
+                    break
+                # Consecutive groups routed alike go on together.
+                start = 0
+                for end in range(1, len(chunk) + 1):
+                    if end == len(chunk) or chunk[end].to != chunk[start].to:
+                        rows = [row for group in chunk[start:end] for row in group.rows]
+                        await self._emit(name, rows, replayed=True, to=chunk[start].to)
+                        start = end
+        finally:
+            await self._in_thread(groups.close)
+
+    def _skip_done(self, name: str, rows: Optional[List[KeyedRow]]) -> List[KeyedRow]:
+        """``rows`` without those whose input this step finished in an earlier run."""
+        done = self.resume[name].done
+        if not rows or not done:
+            return rows or []
+        return [item for item in rows if item[0] not in done]
+
     # --- sending rows on ------------------------------------------------------------------------------
 
-    async def _emit(self, name: str, rows: List[KeyedRow]) -> None:
-        self.stores[name].append(rows)
-        self.progress[name].rows_out += len(rows)
+    async def _emit(
+        self,
+        name: str,
+        rows: List[KeyedRow],
+        inputs: Optional[List[RowKey]] = None,
+        replayed: bool = False,
+        to: Optional[List[str]] = None,
+    ) -> None:
+        """Store the rows a step made of ``inputs`` (unless replayed) and send them on.
+
+        Replayed rows go where they went when they were made (``to``); new rows are
+        stored with where they go, before they go, so a crash never sends a row on
+        that a later run does not know was finished.
+        """
         successors = self.dag.successors(name)
         router = self.pipeline.routing_batch_functions.get(name)
-        if router is not None and successors:
-            successors = router(successors)
+        if replayed:
+            if to is not None:
+                successors = [successor for successor in successors if successor in to]
+        else:
+            if router is not None and successors:
+                successors = router(successors)
+            self.stores[name].append(rows, inputs, to=successors if router is not None else None)
+        self.progress[name].rows_out += len(rows)
+        if not rows:
+            return
         for i, successor in enumerate(successors):
             # Each branch gets its own row dicts, as steps may change rows in place.
             batch = rows if i == len(successors) - 1 else [(key, dict(row)) for key, row in rows]
@@ -379,7 +570,9 @@ class _Engine:
                 if item is None:
                     break
                 batch, last = item
-                await self._emit(name, [((index + i,), row) for i, row in enumerate(batch)])
+                rows = self._skip_done(name, [((index + i,), row) for i, row in enumerate(batch)])
+                if rows:
+                    await self._emit(name, rows)
                 index += len(batch)
                 if last or self.dry_run:
                     break
@@ -395,25 +588,20 @@ class _Engine:
         window = asyncio.Semaphore(2 * llm.max_concurrent_requests)
         children = _Tasks()
         async for _, items in self.inboxes[name]:
-            for key, row in items or ():
+            for key, row in self._skip_done(name, items):
                 await window.acquire()
-                children.spawn(self._task_row(name, key, row, kwargs, window))
+                children.spawn(self._task_row(name, key, row, kwargs), window)
         await children.wait()
 
-    async def _task_row(
-        self, name: str, key: RowKey, row: Dict[str, Any], kwargs: Dict[str, Any], window: asyncio.Semaphore
-    ) -> None:
+    async def _task_row(self, name: str, key: RowKey, row: Dict[str, Any], kwargs: Dict[str, Any]) -> None:
         counters = self.progress[name]
         counters.rows_in += 1
         counters.in_flight += 1
         try:
-            try:
-                rows = await self.step(name).aprocess_row(row, kwargs)  # type: ignore[attr-defined]
-            finally:
-                counters.in_flight -= 1
-            await self._emit(name, _keyed([key], rows))
+            rows = await self.step(name).aprocess_row(row, kwargs)  # type: ignore[attr-defined]
         finally:
-            window.release()
+            counters.in_flight -= 1
+        await self._emit(name, _keyed([key], rows), [key])
 
     # --- batch steps, run in worker threads -----------------------------------------------------------
 
@@ -424,12 +612,10 @@ class _Engine:
         size = None if step.is_global else step.input_batch_size  # type: ignore[attr-defined]
         async for keys, args in self._input_batches(name, size):
             await slots.acquire()
-            children.spawn(self._process_batch(name, keys, args, slots))
+            children.spawn(self._process_batch(name, keys, args), slots)
         await children.wait()
 
-    async def _process_batch(
-        self, name: str, keys: List[RowKey], args: Tuple[List[Dict[str, Any]], ...], slots: asyncio.Semaphore
-    ) -> None:
+    async def _process_batch(self, name: str, keys: List[RowKey], args: Tuple[List[Dict[str, Any]], ...]) -> None:
         counters = self.progress[name]
         counters.rows_in += len(keys)
         counters.in_flight += len(keys)
@@ -437,8 +623,7 @@ class _Engine:
             outputs = await self._in_thread(_collect, self.step(name), args)
         finally:
             counters.in_flight -= len(keys)
-            slots.release()
-        await self._emit(name, _keyed(keys, outputs))
+        await self._emit(name, _keyed(keys, outputs), keys)
 
     async def _input_batches(self, name: str, size: Optional[int]) -> AsyncIterator[_Batch]:
         """Batches of ``size`` rows (all rows when ``None``) as ``(keys, process args)``.
@@ -452,11 +637,15 @@ class _Engine:
         if not step.takes_inputs_per_predecessor:
             buffer: List[KeyedRow] = []
             async for _, rows in self.inboxes[name]:
-                buffer.extend(rows or ())
+                buffer.extend(self._skip_done(name, rows))
                 while size is not None and len(buffer) >= size:
                     chunk, buffer = buffer[:size], buffer[size:]
                     yield [k for k, _ in chunk], ([r for _, r in chunk],)
             if buffer:
+                if size is None:
+                    # A global step sees its rows in input order, whatever order they came in
+                    # (an offline batch job is then the same job on every run).
+                    buffer.sort(key=lambda item: item[0])
                 yield [k for k, _ in buffer], ([r for _, r in buffer],)
             return
 
@@ -484,7 +673,7 @@ class _Engine:
                 for key in [k for k, got in pending.items() if all(s in got or s in finished for s in sources)]:
                     release(key)
             else:
-                for key, row in rows:
+                for key, row in self._skip_done(name, rows):
                     got = pending.setdefault(key, {})
                     got[source] = row
                     if all(s in got or s in finished for s in sources):
@@ -509,6 +698,10 @@ def _runs_rows_async(step: "_Step") -> bool:
         and not step.llm.use_offline_batch_generation
         and type(step).process is Task.process
     )
+
+
+def _take(iterator: Iterator[Any], count: int) -> List[Any]:
+    return list(itertools.islice(iterator, count))
 
 
 def _collect(step: "_Step", args: Tuple[List[Dict[str, Any]], ...]) -> List[Dict[str, Any]]:

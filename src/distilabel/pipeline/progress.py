@@ -58,6 +58,10 @@ class Progress:
         self.interval = interval
         self.started = time.monotonic()
 
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
     def __getitem__(self, name: str) -> StepCounters:
         return self.steps[name]
 
@@ -85,12 +89,3 @@ class Progress:
             }
             for name, counter in self.steps.items()
         }
-
-    def summary_text(self) -> str:
-        elapsed = time.monotonic() - self.started
-        lines = [f"Pipeline finished in {elapsed:.1f} s"]
-        for counter in self.steps.values():
-            lines.append("  " + counter.line())
-            for reason, count in counter.errors.items():
-                lines.append(f"    {count} failed: {reason}")
-        return "\n".join(lines)

@@ -2,21 +2,47 @@
 
 Each line is ``{"k": key, "r": row}``. The key is the row's position in the
 pipeline's input (a list of ints: generator row index, then the index of each
-row a step made out of one input), so rows can be put back in input order, and a
-later run can tell which inputs a step already finished (resume). Rows are
-written as they finish and flushed after each write, so an interrupted run keeps
-everything it finished; a torn last line (a crash mid-write) is skipped on read.
+row a step made out of one input), so rows can be put back in input order.
+
+Rows are written in groups: what the step made of some inputs, in one write. The
+last line of a group also carries ``"d"``, the keys of the inputs it finished, and
+``"to"``, the successors its rows were sent to (a group with no rows is a line
+with only those). So a later run can tell exactly which inputs a step finished
+(resume): a group whose last line is missing (a crash mid-write) never counts, and
+its rows were never sent on, because a group is written before it is sent. Rows
+are flushed after each write, so an interrupted run keeps everything it finished.
+
+Beside ``rows.jsonl``: ``signature`` (the step's signature when its rows were
+written) and ``done`` (written when the step finished every input).
 """
 
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Set, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 RowKey = Tuple[int, ...]
 KeyedRow = Tuple[RowKey, Dict[str, Any]]
 
 _ROWS_FILE = "rows.jsonl"
+SIGNATURE_FILE = "signature"
+DONE_FILE = "done"
+
+
+class Group(NamedTuple):
+    """Rows a step wrote together, with the inputs they finished.
+
+    Attributes:
+        inputs: the keys of the inputs this group finished.
+        rows: the rows, with their keys.
+        to: the successors the rows were sent to (``None``: all of them).
+        lines: the group's lines as stored, to copy them without re-encoding.
+    """
+
+    inputs: List[RowKey]
+    rows: List[KeyedRow]
+    to: Optional[List[str]]
+    lines: List[str]
 
 
 def _default(value: Any) -> Any:
@@ -44,11 +70,21 @@ class RowStore:
         self._file = open(self.path, "w" if fresh else "a", encoding="utf-8")  # noqa: SIM115
         self.count = 0
 
-    def append(self, rows: Sequence[KeyedRow]) -> None:
-        """Write finished rows; they are on disk (in the OS) when this returns."""
-        if not rows:
-            return
+    def append(
+        self, rows: Sequence[KeyedRow], inputs: Optional[Sequence[RowKey]] = None, to: Optional[List[str]] = None
+    ) -> None:
+        """Write the rows made of ``inputs`` (default: the rows' own keys) as one group.
+
+        They are on disk (in the OS) when this returns.
+        """
+        done = [list(key) for key in (inputs if inputs is not None else [key for key, _ in rows])]
+        marker: Dict[str, Any] = {"d": done}
+        if to is not None:
+            marker["to"] = to
         lines = [json.dumps({"k": key, "r": row}, ensure_ascii=False, default=_default) for key, row in rows]
+        tail = json.dumps(marker)
+        # The marker rides on the last row's line: a group is committed by one complete line.
+        lines = [*lines[:-1], lines[-1][:-1] + "," + tail[1:]] if lines else [tail]
         self._file.write("\n".join(lines) + "\n")
         self._file.flush()
         self.count += len(rows)
@@ -70,6 +106,8 @@ class RowStore:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    # --- reading ------------------------------------------------------------------------------
+
     @staticmethod
     def read(directory: Path) -> Iterator[KeyedRow]:
         """The rows stored under ``directory``, in the order they finished."""
@@ -82,7 +120,36 @@ class RowStore:
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # torn last line of an interrupted write
-                yield tuple(record["k"]), record["r"]
+                if "k" in record:
+                    yield tuple(record["k"]), record["r"]
+
+    @staticmethod
+    def groups(directory: Path, limit: Optional[int] = None) -> Iterator[Group]:
+        """The committed groups stored under ``directory`` (the first ``limit`` bytes only, if given).
+
+        Rows after the last complete group (an interrupted write) are left out.
+        """
+        path = Path(directory) / _ROWS_FILE
+        if not path.exists():
+            return
+        rows: List[KeyedRow] = []
+        lines: List[str] = []
+        read = 0
+        with open(path, encoding="utf-8") as file:
+            for line in file:
+                read += len(line.encode("utf-8"))
+                if limit is not None and read > limit:
+                    return
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    return  # a torn line can only be the last one
+                lines.append(line)
+                if "k" in record:
+                    rows.append((tuple(record["k"]), record["r"]))
+                if "d" in record:
+                    yield Group([tuple(key) for key in record["d"]], rows, record.get("to"), lines)
+                    rows, lines = [], []
 
     @staticmethod
     def read_sorted(directory: Path) -> List[Dict[str, Any]]:
