@@ -13,6 +13,7 @@ import asyncio
 import copy
 import inspect
 import logging
+import sys
 import time
 import weakref
 from abc import ABC, abstractmethod
@@ -120,7 +121,7 @@ class _RequestState:
         breaker: the circuit breaker, made on first use.
     """
 
-    __slots__ = ("breaker", "cache", "identity", "kwargs_json", "latest_limits", "limits", "stats")
+    __slots__ = ("breaker", "cache", "identity", "kwargs_json", "latest_limits", "limits", "stats", "structured")
 
     def __init__(self) -> None:
         self.cache: Optional[ResponseCache] = None
@@ -130,6 +131,8 @@ class _RequestState:
         self.stats = RequestStats()
         self.limits: LoopLocal = LoopLocal()
         self.latest_limits: Optional[_Limits] = None
+        # The LLM-level structured output spec and its normalised form.
+        self.structured: Optional[Tuple[Any, Optional[StructuredOutput]]] = None
         self.breaker: Optional[CircuitBreaker] = None
 
 
@@ -431,8 +434,25 @@ class LLM(RuntimeParametersMixin, _Serializable, ABC):
 
     def _structured_output_for(self, row_spec: Any) -> Optional[StructuredOutput]:
         """The structured output that applies to one input: its own, else the LLM's."""
-        spec = row_spec if row_spec is not None else getattr(self, "structured_output", None)
-        return normalize_structured_output(spec)
+        if row_spec is not None:
+            return normalize_structured_output(row_spec)
+        spec = self.structured_output if "structured_output" in type(self).model_fields else None  # type: ignore[attr-defined]
+        if spec is None:
+            return None
+        # Every row shares the LLM's spec: normalise it once, not per request.
+        state = self._state
+        if state.structured is None or state.structured[0] is not spec:
+            state.structured = (spec, normalize_structured_output(spec))
+        return state.structured[1]
+
+
+async def _within(seconds: float, coro: Any) -> Any:
+    """Await ``coro``, raising ``asyncio.TimeoutError`` after ``seconds``."""
+    if sys.version_info >= (3, 11):
+        # Unlike wait_for on 3.11, this runs the coroutine in the current task: no extra task per request.
+        async with asyncio.timeout(seconds):
+            return await coro
+    return await asyncio.wait_for(coro, seconds)
 
 
 _SIGNATURES: "weakref.WeakKeyDictionary[type, _GenerationSignature]" = weakref.WeakKeyDictionary()
@@ -715,9 +735,7 @@ class AsyncLLM(LLM):
     ) -> Tuple[Any, Optional[Exception], ErrorInfo]:
         """Send one request: ``(output, None, ok)``, or ``(None, error, its classification)``."""
         try:
-            output = await asyncio.wait_for(
-                self.agenerate(input=input, num_generations=num_generations, **kwargs), self.timeout
-            )
+            output = await _within(self.timeout, self.agenerate(input=input, num_generations=num_generations, **kwargs))
         except asyncio.CancelledError:
             raise
         except DistilabelError:

@@ -115,8 +115,7 @@ def _compile(pattern: str) -> "re.Pattern[str]":
 
 def _json_output(schema: Any) -> JsonSchemaOutput:
     if isinstance(schema, type) and issubclass(schema, BaseModel):
-        as_dict = schema.model_json_schema()
-        return JsonSchemaOutput(as_dict, _schema_name(schema.__name__), schema, json.dumps(as_dict, sort_keys=True))
+        return _model_output(schema)
     if isinstance(schema, str):
         try:
             schema = json.loads(schema)
@@ -131,6 +130,13 @@ def _json_output(schema: Any) -> JsonSchemaOutput:
         raise DistilabelUserError(f"Invalid JSON schema: {problem}.")
     name = _schema_name(str(schema.get("title") or "output"))
     return JsonSchemaOutput(schema, name, None, json.dumps(schema, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _model_output(model: Type[BaseModel]) -> JsonSchemaOutput:
+    # Generating a model's JSON schema is slow; rows often share one model.
+    as_dict = model.model_json_schema()
+    return JsonSchemaOutput(as_dict, _schema_name(model.__name__), model, json.dumps(as_dict, sort_keys=True))
 
 
 def _schema_name(title: str) -> str:
