@@ -3,10 +3,10 @@
 Over 50 generations each, every JSON answer validates against the ``User`` schema
 and every regex answer matches the pattern.
 
-The token budgets are 100 (the docs use 50 and 200): at 50 the 135M model sometimes
-writes a name so long that the answer is cut before ``}``, and no grammar can fit
-two strings and a 16-digit id into 50 tokens for sure; at 100 the grammar's length
-caps guarantee the answer closes. 100 also keeps the regex test quick.
+The token budgets are the docs' own: 50 for JSON, 200 for the regex. At 50 the
+grammar caps the two names at 11 characters and the id at six digits (see
+``distilabel.models.structured.budget``), so the answer always closes before the
+budget runs out; every capped answer still follows the ``User`` schema.
 """
 
 import json
@@ -41,7 +41,7 @@ def test_json_schema_example(smollm2_path: str) -> None:
     try:
         chat = [{"role": "user", "content": "Create a user profile for the following marathon"}]
         # 10 inputs x 5 generations = 50 answers.
-        result = llm.generate([chat] * 10, num_generations=N // 10, max_new_tokens=100)
+        result = llm.generate([chat] * 10, num_generations=N // 10, max_new_tokens=50)
     finally:
         llm.unload()
     answers = [text for output in result for text in output["generations"]]
@@ -69,7 +69,7 @@ def test_regex_example(smollm2_path: str) -> None:
             },
             {"role": "user", "content": "What's up with Homer Simpson?"},
         ]
-        result = llm.generate([chat] * 10, num_generations=N // 10, max_new_tokens=100)
+        result = llm.generate([chat] * 10, num_generations=N // 10, max_new_tokens=200)
     finally:
         llm.unload()
     answers = [text for output in result for text in output["generations"]]

@@ -54,3 +54,35 @@ def test_json_caps_only_when_they_leave_room() -> None:
     capped = cap_json_schema(schema, 200)
     assert capped["properties"]["name"]["maxLength"] > 100
     assert "maxLength" not in schema["properties"]["name"]
+
+
+def test_tight_json_budget_bounds_integers_too() -> None:
+    from distilabel.models.structured.budget import TIGHT_INTEGER_MAXIMUM, integers_all_tight
+
+    user = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "last_name": {"type": "string"}, "id": {"type": "integer"}},
+        "required": ["name", "last_name", "id"],
+    }
+    capped = cap_json_schema(user, 50)
+    assert capped["properties"]["name"]["maxLength"] >= 8
+    assert capped["properties"]["id"]["maximum"] == TIGHT_INTEGER_MAXIMUM
+    assert integers_all_tight(capped)
+    # With room to spare the integers keep their range.
+    assert "maximum" not in cap_json_schema(user, 200)["properties"]["id"]
+
+
+def test_llamacpp_grammar_bounds_digits_when_tight() -> None:
+    pytest.importorskip("llama_cpp")
+    from distilabel.models.structured.llamacpp import structured_output_gbnf
+    from distilabel.models.structured.spec import normalize_structured_output
+
+    spec = normalize_structured_output(
+        {"schema": {"type": "object", "properties": {"a": {"type": "string"}, "n": {"type": "integer"}}}}
+    )
+    tight = structured_output_gbnf(spec, 30)
+    roomy = structured_output_gbnf(spec, 500)
+    [tight_rule] = [line for line in tight.splitlines() if line.startswith("integral-part")]
+    [roomy_rule] = [line for line in roomy.splitlines() if line.startswith("integral-part")]
+    assert tight_rule.count("[0-9]") == 6  # at most six digits
+    assert roomy_rule.count("[0-9]") > 6

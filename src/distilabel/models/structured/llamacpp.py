@@ -1,11 +1,16 @@
 """Structured output for llama.cpp: a GBNF grammar that llama.cpp enforces while sampling."""
 
 import json
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional
 
 from distilabel.errors import DistilabelUserError
-from distilabel.models.structured.budget import cap_json_schema
+from distilabel.models.structured.budget import (
+    TIGHT_INTEGER_DIGITS,
+    cap_json_schema,
+    integers_all_tight,
+)
 from distilabel.models.structured.gbnf import regex_to_gbnf
 from distilabel.models.structured.spec import JsonSchemaOutput, RegexOutput, StructuredOutput
 
@@ -33,9 +38,24 @@ def _json_gbnf(schema_json: str, max_new_tokens: Optional[int]) -> str:
 
     schema = cap_json_schema(json.loads(schema_json), max_new_tokens)
     try:
-        return json_schema_to_gbnf(json.dumps(schema))
+        gbnf = json_schema_to_gbnf(json.dumps(schema))
     except Exception as error:  # the converter raises bare Exceptions and AssertionErrors
         raise DistilabelUserError(f"The JSON schema cannot be turned into a llama.cpp grammar: {error}") from error
+    if integers_all_tight(schema):
+        # llama.cpp's converter ignores minimum/maximum; bound the digits in the grammar itself.
+        gbnf = _INTEGRAL_PART.sub(_bounded_integral_part(TIGHT_INTEGER_DIGITS), gbnf)
+    return gbnf
+
+
+_INTEGRAL_PART = re.compile(r"^integral-part ::= .*$", re.MULTILINE)
+
+
+def _bounded_integral_part(digits: int) -> str:
+    """An ``integral-part`` rule with at most ``digits`` digits and no leading zero."""
+    tail = "[0-9]"
+    for _ in range(digits - 2):
+        tail = f"[0-9] ({tail})?"
+    return f"integral-part ::= [0-9] | [1-9] ({tail})?"
 
 
 def llamacpp_grammar(structured: Optional[StructuredOutput], max_new_tokens: Optional[int] = None) -> Any:
