@@ -343,6 +343,13 @@ class LLM(RuntimeParametersMixin, _Serializable, ABC):
         return cls.offline_batch_generate is not LLM.offline_batch_generate
 
     @model_validator(mode="after")
+    def _check_structured_output(self) -> "LLM":
+        # A bad format, schema or regex fails here, at construction, not mid-run.
+        if "structured_output" in type(self).model_fields:
+            normalize_structured_output(self.structured_output)  # type: ignore[attr-defined]
+        return self
+
+    @model_validator(mode="after")
     def _check_offline_batch_generation(self) -> "LLM":
         if self.use_offline_batch_generation and not self._supports_offline_batch_generation():
             raise DistilabelNotImplementedError(

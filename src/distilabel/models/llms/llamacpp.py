@@ -21,7 +21,7 @@ from distilabel.models.llms.outputs import (
 )
 from distilabel.models.local_files import check_gguf_file, embedded_smollm2_path
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import normalize_structured_output, split_formatted_input
+from distilabel.models.structured import split_formatted_input
 from distilabel.models.structured.llamacpp import llamacpp_grammar
 from distilabel.typing import OutlinesStructuredOutputType
 from distilabel.utils.imports import require
@@ -103,11 +103,6 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
             return None
         return str(check_gguf_file(value, cls.__name__))
 
-    @field_validator("structured_output", mode="after")
-    @classmethod
-    def _check_structured_output(cls, value: Any) -> Any:
-        normalize_structured_output(value)  # a bad format, schema or regex fails here, not mid-run
-        return value
 
     @property
     def resolved_model_path(self) -> str:

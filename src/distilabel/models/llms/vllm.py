@@ -5,7 +5,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Union
 
-from pydantic import Field, PrivateAttr, SecretStr, field_validator, validate_call
+from pydantic import Field, PrivateAttr, SecretStr, validate_call
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
@@ -15,7 +15,7 @@ from distilabel.models.llms.openai_wire import output_from_chat_completion, outp
 from distilabel.models.llms.outputs import finalize_output, prepare_output
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import normalize_structured_output, split_formatted_input
+from distilabel.models.structured import split_formatted_input
 from distilabel.models.structured.vllm import (
     openai_server_structured_body,
     vllm_sampling_structured,
@@ -71,11 +71,6 @@ class vLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
     _tokenizer: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    @field_validator("structured_output", mode="after")
-    @classmethod
-    def _check_structured_output(cls, value: Any) -> Any:
-        normalize_structured_output(value)
-        return value
 
     @property
     def model_name(self) -> str:
@@ -253,11 +248,6 @@ class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin):
     _tokenizer: Any = PrivateAttr(default=None)
     _served_model: Optional[str] = PrivateAttr(default=None)
 
-    @field_validator("structured_output", mode="after")
-    @classmethod
-    def _check_structured_output(cls, value: Any) -> Any:
-        normalize_structured_output(value)
-        return value
 
     @property
     def model_name(self) -> str:

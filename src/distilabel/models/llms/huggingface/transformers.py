@@ -4,7 +4,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
-from pydantic import Field, PrivateAttr, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
@@ -12,7 +12,7 @@ from distilabel.models.llms.outputs import finalize_output, prepare_output
 from distilabel.models.local_files import local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import normalize_structured_output, split_formatted_input
+from distilabel.models.structured import split_formatted_input
 from distilabel.typing import OutlinesStructuredOutputType
 from distilabel.utils.imports import require
 
@@ -76,11 +76,6 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
     _grammars: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    @field_validator("structured_output", mode="after")
-    @classmethod
-    def _check_structured_output(cls, value: Any) -> Any:
-        normalize_structured_output(value)
-        return value
 
     @property
     def model_name(self) -> str:
