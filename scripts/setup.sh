@@ -11,14 +11,20 @@ EXTRAS="${DISTILABEL_EXTRAS:-tests,openai,anthropic,cohere,groq,mistralai,ollama
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-PIP=(.venv/bin/python -m pip --disable-pip-version-check)
-"${PIP[@]}" install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+
+# pip's output without this machine's notes about missing local package folders;
+# a failing install still fails the script (pipefail, and grep never fails here).
+pip_install() {
+  .venv/bin/python -m pip --disable-pip-version-check install -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }
+}
+
+pip_install --upgrade pip
 
 # The CPU build of torch ships on this machine's disk; installing it first keeps pip
 # from resolving a multi-GB CUDA build for the extras that depend on torch.
 if [[ ",$EXTRAS," == *",hf-transformers,"* || ",$EXTRAS," == *",sentence-transformers,"* ]]; then
-  .venv/bin/python -c "import torch" 2>/dev/null || "${PIP[@]}" install -q "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
 fi
 
-"${PIP[@]}" install -q -e ".[${EXTRAS}]" 2>&1 | grep -v "^WARNING: Location" || true
+pip_install -e ".[${EXTRAS}]"
 .venv/bin/python -c "import distilabel" >/dev/null
