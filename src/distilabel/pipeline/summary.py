@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
+from distilabel.models.llms.base import AsyncLLM
+
 if TYPE_CHECKING:
     from distilabel.pipeline.progress import Progress
     from distilabel.pipeline.resume import StepResume
@@ -111,6 +113,10 @@ def _delta(after: Dict[str, Any], before: Dict[str, Any]) -> Dict[str, Any]:
     return result
 
 
+def _token_counts(entry: Dict[str, Any]) -> Dict[str, int]:
+    return {"input_tokens": entry.get("input_tokens", 0), "output_tokens": entry.get("output_tokens", 0)}
+
+
 def build_summary(
     progress: "Progress",
     steps: Dict[str, Any],
@@ -132,8 +138,11 @@ def build_summary(
         if _has_llm(step):
             stats = _delta(step.llm.request_stats(), before.get(name, {}))
             entry["llm"] = stats
+            # Async LLMs count the tokens of the requests they sent; sync (local) LLMs
+            # send no requests, so their rows' statistics are what the run spent.
+            counted = stats if isinstance(step.llm, AsyncLLM) else {**stats, **_token_counts(entry)}
             for key in ("requests", "retries", "cache_hits", "input_tokens", "output_tokens"):
-                totals[key] += stats.get(key, 0)
+                totals[key] += counted.get(key, 0)
     summary = RunSummary(entries)
     summary.leaves = {name: entries[name]["rows"] for name in leaves}
     summary.totals = totals
