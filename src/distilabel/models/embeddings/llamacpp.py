@@ -8,6 +8,7 @@ from pydantic import Field, PrivateAttr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.embeddings.base import Embeddings
+from distilabel.models.loading import ensure_loaded
 from distilabel.models.local_files import SMOLLM2_GGUF, check_gguf_file, embedded_smollm2_path
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.utils.imports import require
@@ -102,7 +103,6 @@ class LlamaCppEmbeddings(Embeddings, CudaDevicePlacementMixin):
         Args:
             inputs: the texts to embed.
         """
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         with self._lock:
             return self._model.embed(inputs, normalize=self.normalize_embeddings)  # type: ignore[no-any-return]

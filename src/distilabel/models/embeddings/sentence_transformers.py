@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.embeddings.base import Embeddings
+from distilabel.models.loading import ensure_loaded
 from distilabel.models.local_files import embedded_minilm_path, local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.utils.imports import require
@@ -99,8 +100,7 @@ class SentenceTransformerEmbeddings(Embeddings, CudaDevicePlacementMixin):
         Args:
             inputs: the texts to embed.
         """
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         return self._model.encode(  # type: ignore[no-any-return]
             sentences=inputs,
             batch_size=max(1, len(inputs)),

@@ -6,6 +6,7 @@ from pydantic import Field, PrivateAttr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.embeddings.base import Embeddings
+from distilabel.models.loading import ensure_loaded
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.utils.imports import require
 
@@ -69,6 +70,5 @@ class vLLMEmbeddings(Embeddings, CudaDevicePlacementMixin):
         Args:
             inputs: the texts to embed.
         """
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         return [output.outputs.embedding for output in self._model.embed(inputs)]

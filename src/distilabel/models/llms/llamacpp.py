@@ -19,6 +19,7 @@ from distilabel.models.llms.outputs import (
     finalize_output,
     prepare_output,
 )
+from distilabel.models.loading import ensure_loaded
 from distilabel.models.local_files import check_gguf_file, embedded_smollm2_path
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import split_formatted_input
@@ -206,8 +207,7 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
         Returns:
             One ``GenerateOutput`` per input, with token counts per completion.
         """
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         sampling = {
             "max_tokens": max_new_tokens,
             "frequency_penalty": frequency_penalty,

@@ -13,6 +13,7 @@ from distilabel.models.llms.chat_templates import count_prompt_tokens, load_toke
 from distilabel.models.llms.openai import OpenAILLM
 from distilabel.models.llms.openai_wire import output_from_chat_completion, output_from_completion
 from distilabel.models.llms.outputs import finalize_output, prepare_output
+from distilabel.models.loading import ensure_loaded
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import split_formatted_input
@@ -152,8 +153,7 @@ class vLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
             echo: put the prompt before each generation.
         """
         vllm = require("vllm", "vllm", type(self).__name__)
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         prompts, params, specs = [], [], []
         for input in inputs:
             prompt, row_spec = split_formatted_input(input)

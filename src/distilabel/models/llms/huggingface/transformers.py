@@ -9,6 +9,7 @@ from pydantic import Field, PrivateAttr, SecretStr
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
 from distilabel.models.llms.outputs import finalize_output, prepare_output
+from distilabel.models.loading import ensure_loaded
 from distilabel.models.local_files import local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
@@ -167,8 +168,7 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
             top_k: sample only among the k most likely tokens; 0 disables it.
             do_sample: sample; ``False`` decodes greedily.
         """
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         sampling: Dict[str, Any] = {
             "max_new_tokens": max_new_tokens,
             "repetition_penalty": repetition_penalty,
@@ -249,8 +249,7 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
         """
         import torch
 
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not loaded: call load() first.")
+        ensure_loaded(self)
         prompts = [self.prepare_input(input) for input in inputs]
         with self._lock:
             encoded = self._tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
