@@ -381,6 +381,19 @@ class _Tasks:
                 task.cancel()
         self.check()
 
+    async def __aenter__(self) -> "_Tasks":
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is None:
+            await self.wait()
+            return
+        # The step stopped spawning (Ctrl-C, a failure upstream): its children stop too,
+        # instead of running on, unowned, while the run winds down.
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
 
 class _Engine:
     def __init__(
@@ -586,12 +599,11 @@ class _Engine:
         llm = task.llm  # type: ignore[attr-defined]
         kwargs = llm.validate_generation_kwargs(dict(llm.generation_kwargs or {}))
         window = asyncio.Semaphore(2 * llm.max_concurrent_requests)
-        children = _Tasks()
-        async for _, items in self.inboxes[name]:
-            for key, row in self._skip_done(name, items):
-                await window.acquire()
-                children.spawn(self._task_row(name, key, row, kwargs), window)
-        await children.wait()
+        async with _Tasks() as children:
+            async for _, items in self.inboxes[name]:
+                for key, row in self._skip_done(name, items):
+                    await window.acquire()
+                    children.spawn(self._task_row(name, key, row, kwargs), window)
 
     async def _task_row(self, name: str, key: RowKey, row: Dict[str, Any], kwargs: Dict[str, Any]) -> None:
         counters = self.progress[name]
@@ -608,12 +620,11 @@ class _Engine:
     async def _run_batches(self, name: str) -> None:
         step = self.step(name)
         slots = asyncio.Semaphore(step.resources.replicas)
-        children = _Tasks()
         size = None if step.is_global else step.input_batch_size  # type: ignore[attr-defined]
-        async for keys, args in self._input_batches(name, size):
-            await slots.acquire()
-            children.spawn(self._process_batch(name, keys, args), slots)
-        await children.wait()
+        async with _Tasks() as children:
+            async for keys, args in self._input_batches(name, size):
+                await slots.acquire()
+                children.spawn(self._process_batch(name, keys, args), slots)
 
     async def _process_batch(self, name: str, keys: List[RowKey], args: Tuple[List[Dict[str, Any]], ...]) -> None:
         counters = self.progress[name]
