@@ -3,11 +3,12 @@
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from jinja2 import Environment, StrictUndefined, Template, meta
+from jinja2 import Template
 from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.tasks.base import Task, normalize_columns
+from distilabel.utils.template import compile_template, template_variables
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
@@ -48,15 +49,14 @@ class TextGeneration(Task):
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
-        environment = Environment(undefined=StrictUndefined)
-        used = meta.find_undeclared_variables(environment.parse(self.template))
+        used = template_variables(self.template)
         missing = [c for c in normalize_columns(self.columns) if c not in used]
         if missing:
             raise DistilabelUserError(
                 f"TextGeneration {self.name!r}: the template does not use the columns {missing}; every"
                 f" column must appear in it as {{{{ column }}}}. Template: {self.template!r}."
             )
-        self._template = environment.from_string(self.template)
+        self._template = compile_template(self.template)
         match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", self.template)
         self._only_column = match.group(1) if match else None
 
