@@ -139,7 +139,8 @@ class LoopbackServer:
     - `seed` (int): seeds the RNG used for latency and fault injection.
     - `fault_rate` (float in [0, 1]) and `fault_statuses` (statuses to pick
       from): randomly answer requests with an error.
-    - `retry_after` (str | float): `Retry-After` header value sent with 429s.
+    - `retry_after` (str | float | None): `Retry-After` header value sent with 429s
+      (None: no header, as many providers do).
     - `fail_all_until` (unix time | None) / `fail_all_for` (seconds from now):
       answer every request with `fail_all_status` until then.
     - `fail_all_status` (int): status used during a `fail_all_*` window.
@@ -407,7 +408,7 @@ class LoopbackServer:
         headers: dict[str, str] | None = None,
     ) -> web.Response:
         """An error response with the provider's body format."""
-        if status == 429 and headers is None:
+        if status == 429 and headers is None and self.config["retry_after"] is not None:
             headers = {"Retry-After": str(self.config["retry_after"])}
         return web.json_response(
             self.error_body(status, message, code), status=status, headers=headers

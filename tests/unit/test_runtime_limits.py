@@ -183,6 +183,45 @@ def test_cancelled_waiters_give_their_slot_back() -> None:
 # --- circuit breaker ------------------------------------------------------------------------------------
 
 
+def test_backoff_after_an_overload_ends_at_the_next_success() -> None:
+    async def scenario() -> List[str]:
+        limiter = AdaptiveConcurrencyLimiter(4)
+        events: List[str] = []
+
+        async def waiting_retry(name: str) -> None:
+            await limiter.backoff(30.0)  # a delay chosen mid-storm: far longer than the test
+            events.append(name)
+
+        waiters = [asyncio.ensure_future(waiting_retry(f"retry{i}")) for i in range(3)]
+        await asyncio.sleep(0.01)
+        assert events == []  # still waiting: nothing succeeded yet
+        limiter.on_success()  # the provider accepts requests again
+        await asyncio.wait_for(asyncio.gather(*waiters), timeout=5)
+        # A later overload waits for a success after it, not the one already seen.
+        late = asyncio.ensure_future(waiting_retry("late"))
+        await asyncio.sleep(0.01)
+        assert not late.done()
+        limiter.on_success()
+        await asyncio.wait_for(late, timeout=5)
+        return events
+
+    assert asyncio.run(scenario()) == ["retry0", "retry1", "retry2", "late"]
+
+
+def test_backoff_without_recovery_sleeps_the_whole_delay() -> None:
+    async def scenario() -> bool:
+        limiter = AdaptiveConcurrencyLimiter(4)
+        waiter = asyncio.ensure_future(limiter.backoff(30.0, until_recovery=False))  # e.g. Retry-After: 30
+        await asyncio.sleep(0.01)
+        limiter.on_success()
+        await asyncio.sleep(0.05)
+        done = waiter.done()
+        waiter.cancel()
+        return done
+
+    assert asyncio.run(scenario()) is False
+
+
 def test_breaker_opens_after_the_configured_time_of_near_total_failure() -> None:
     clock = Clock()
     breaker = CircuitBreaker("OpenAILLM(gpt-4o)", open_after=60, failure_ratio=0.95, window=20, clock=clock)

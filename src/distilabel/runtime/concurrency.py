@@ -9,6 +9,11 @@ size changes with what the provider answers (AIMD, as TCP does):
 - every success adds one slot back, never above ``max_limit``; the limit never
   drops below 1.
 
+Requests refused with an overload answer wait in ``backoff``, which ends early as
+soon as any request succeeds after theirs was refused: once the provider accepts
+requests again, the waiting ones go back to the limiter at once instead of sleeping
+out an exponential delay chosen during the storm.
+
 One limiter serves one event loop (it uses that loop's futures).
 """
 
@@ -41,6 +46,8 @@ class AdaptiveConcurrencyLimiter:
         self._waiters: Deque[asyncio.Future[None]] = deque()
         # Bumped at each decrease; a request remembers the epoch it was sent in.
         self._epoch = 0
+        # Resolved by the next success; the requests in ``backoff`` wait on it.
+        self._recovered: Optional[asyncio.Future[None]] = None
 
     @property
     def slots(self) -> int:
@@ -87,7 +94,25 @@ class AdaptiveConcurrencyLimiter:
                 self._take()
                 waiter.set_result(None)
 
+    async def backoff(self, delay: float, until_recovery: bool = True) -> None:
+        """Sleep ``delay`` seconds before a retry, or less when a request succeeds meanwhile.
+
+        Args:
+            delay: the backoff the retry policy chose.
+            until_recovery: end the wait at the next success (for overload answers
+                without ``Retry-After``); ``False`` sleeps the whole delay.
+        """
+        if not until_recovery:
+            await asyncio.sleep(delay)
+            return
+        if self._recovered is None or self._recovered.done():
+            self._recovered = asyncio.get_running_loop().create_future()
+        await asyncio.wait((self._recovered,), timeout=delay)
+
     def on_success(self) -> None:
+        recovered = self._recovered
+        if recovered is not None and not recovered.done():
+            recovered.set_result(None)
         if self.limit < self.max_limit:
             self.limit = min(float(self.max_limit), self.limit + 1)
             self._wake()

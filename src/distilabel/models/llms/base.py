@@ -74,7 +74,7 @@ from distilabel.runtime.cache import (
     request_key_material,
 )
 from distilabel.runtime.circuit_breaker import CircuitBreaker
-from distilabel.runtime.concurrency import AdaptiveConcurrencyLimiter
+from distilabel.runtime.concurrency import OVERLOAD_STATUSES, AdaptiveConcurrencyLimiter
 from distilabel.runtime.loops import BackgroundLoop, LoopLocal
 from distilabel.runtime.rate_limit import RateLimiter, estimate_tokens, used_tokens
 from distilabel.runtime.retries import ErrorInfo, ErrorKind, RetryPolicy, classify_error
@@ -728,8 +728,12 @@ class AsyncLLM(LLM):
                 raise self._auth_error(error) from error
             if info.kind is ErrorKind.ROW or attempt == policy.max_retries:
                 break
-            # Sleep outside the limiter, so waiting retries do not hold request slots.
-            await asyncio.sleep(policy.delay(attempt + 1, info.retry_after))
+            # Sleep outside the limiter, so waiting retries do not hold request slots; an
+            # overload without Retry-After ends its wait when another request succeeds.
+            await limits.concurrency.backoff(
+                policy.delay(attempt + 1, info.retry_after),
+                until_recovery=info.status in OVERLOAD_STATUSES and info.retry_after is None,
+            )
         reason = describe_error(error)
         if info.kind is ErrorKind.RETRY:
             reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
