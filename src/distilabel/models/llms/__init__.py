@@ -21,6 +21,7 @@ LLM_EXPORTS = {
     "LiteLLM": ".litellm",
     "LlamaCppLLM": ".llamacpp",
     "MistralLLM": ".mistral",
+    "MlxLLM": ".mlx",
     "MixtureOfAgentsLLM": ".moa",
     "OllamaLLM": ".ollama",
     "OpenAILLM": ".openai",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from distilabel.models.llms.litellm import LiteLLM
     from distilabel.models.llms.llamacpp import LlamaCppLLM
     from distilabel.models.llms.mistral import MistralLLM
+    from distilabel.models.llms.mlx import MlxLLM
     from distilabel.models.llms.moa import MixtureOfAgentsLLM
     from distilabel.models.llms.ollama import OllamaLLM
     from distilabel.models.llms.openai import OpenAILLM
