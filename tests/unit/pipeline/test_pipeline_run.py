@@ -122,7 +122,7 @@ def test_routing_batch_function_with_group_columns(tmp_path: Path) -> None:
         load >> sample_n_steps(2) >> tasks >> group
     train = pipeline.run()["default"]["train"]
     assert len(train) == 20
-    assert all(len(generations) == 2 for generations in train["merged_generation"])
+    assert all(len(generations) == 2 for generations in train["grouped_generation"])
     counts = {name: len(RowStore.keys(pipeline.run_dir / "steps" / name)) for name in ("t0", "t1", "t2")}
     assert sum(counts.values()) == 40
 

@@ -132,7 +132,7 @@ def test_routed_rows_go_where_they_went_before(tmp_path: Path) -> None:
     _, resumed, calls, pipeline = crash_then_resume(tmp_path, build, crash_after=15)
     train = resumed["default"]["train"]
     assert train["instruction"] == [f"q{i}" for i in range(20)]
-    assert all(len(generations) == 2 for generations in train["merged_generation"])
+    assert all(len(generations) == 2 for generations in train["grouped_generation"])
     stored = sum(len(RowStore.keys(pipeline.run_dir / "steps" / f"t{i}")) for i in range(3))
     assert stored == 40
     # The three tasks' LLMs are alike: a prompt sent to two of them is answered once, then from the cache.

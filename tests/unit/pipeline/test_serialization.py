@@ -41,4 +41,4 @@ def test_yaml_round_trip_runs(tmp_path: Path) -> None:
     loaded = Pipeline.from_yaml(path, allowed_modules=["tests.unit.pipeline.fakes"])
     assert loaded.dump() == build(tmp_path / "other").dump()
     train = loaded.run()["default"]["train"]
-    assert train["merged_generation"] == [["Echo: a", "Echo: a"], ["Echo: b", "Echo: b"]]
+    assert train["grouped_generation"] == [["Echo: a", "Echo: a"], ["Echo: b", "Echo: b"]]

@@ -70,9 +70,10 @@ def test_column_steps() -> None:
     assert next(KeepColumns(columns=["b", "a"]).process([{"a": 1, "b": 2, "c": 3}])) == [{"b": 2, "a": 1}]
     assert next(MergeColumns(columns=["a", "b"], output_column="m").process([{"a": [1], "b": 2}])) == [{"m": [1, 2]}]
     expanded = next(ExpandColumns(columns={"xs": "x"}).process([{"xs": [1, 2], "k": 0}]))
-    assert expanded == [{"k": 0, "x": 1}, {"k": 0, "x": 2}]
+    # Renamed, the source list column stays (as in distilabel 1.5).
+    assert expanded == [{"xs": [1, 2], "k": 0, "x": 1}, {"xs": [1, 2], "k": 0, "x": 2}]
     grouped = next(GroupColumns(columns=["g"]).process([{"g": 1, "id": 0}], [{"g": 2, "id": 0}]))
-    assert grouped == [{"id": 0, "merged_g": [1, 2]}]
+    assert grouped == [{"id": 0, "grouped_g": [1, 2]}]
 
 
 def test_formatting_steps() -> None:

@@ -1,43 +1,54 @@
-"""Merge the rows several upstream steps made from the same input."""
+"""Join the rows several upstream steps made from the same input."""
 
+import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from pydantic import model_validator
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, Step, StepInput
+from distilabel.steps.columns.utils import group_columns, merge_distilabel_metadata
 
 if TYPE_CHECKING:
     from distilabel.typing.steps import StepColumns, StepOutput
 
 
-def _merge_metadata(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
-    merged: Dict[str, Any] = {}
-    for row in rows:
-        merged.update(row.get(DISTILABEL_METADATA_KEY) or {})
-    return merged
-
-
 class GroupColumns(Step):
-    """Group a column from each upstream step into one list column.
+    """Gather a column from each upstream step into one list column.
 
-    For ``columns=["generation"]`` and three upstream steps, each output row has
-    ``merged_generation = [gen_of_step_1, gen_of_step_2, gen_of_step_3]``; the other
-    columns come from the first upstream row.
+    With ``columns=["generation"]`` and three upstream steps, each output row has
+    ``grouped_generation = [generation of step 1, of step 2, of step 3]`` (an upstream
+    row without the column adds nothing to the list). Other columns are copied, a later
+    upstream step's value replacing an earlier one's; ``distilabel_metadata`` is merged,
+    a key present in several rows keeping all their values in a list.
 
     Attributes:
         columns: the columns to group.
-        output_columns: the names of the grouped columns; ``merged_<column>`` by default.
+        output_columns: the names of the grouped columns; ``grouped_<column>`` by default.
+
+    Input columns:
+        - dynamic (``columns``): the columns to group.
+
+    Output columns:
+        - dynamic (``output_columns``, or ``grouped_<column>``): the grouped lists.
+
+    Examples:
+        >>> step = GroupColumns(columns=["generation", "model_name"])
+        >>> next(step.process([{"generation": "a", "model_name": "m1"}], [{"generation": "b", "model_name": "m2"}]))
+        [{'grouped_generation': ['a', 'b'], 'grouped_model_name': ['m1', 'm2']}]
     """
 
     columns: List[str]
     output_columns: Optional[List[str]] = None
 
-    def model_post_init(self, context: Any) -> None:
-        super().model_post_init(context)
+    @model_validator(mode="after")
+    def _one_name_per_column(self) -> "GroupColumns":
         if self.output_columns is not None and len(self.output_columns) != len(self.columns):
             raise DistilabelUserError(
-                f"GroupColumns {self.name!r}: output_columns has {len(self.output_columns)} names but"
-                f" columns has {len(self.columns)}."
+                f"GroupColumns: output_columns has {len(self.output_columns)} names but"
+                f" columns has {len(self.columns)}: give one output name per grouped column."
             )
+        return self
 
     @property
     def inputs(self) -> "StepColumns":
@@ -45,26 +56,45 @@ class GroupColumns(Step):
 
     @property
     def outputs(self) -> "StepColumns":
-        return self.output_columns or [f"merged_{column}" for column in self.columns]
+        if self.output_columns is not None:
+            return self.output_columns
+        return [f"grouped_{column}" for column in self.columns]
 
     def process(self, *inputs: StepInput) -> "StepOutput":
-        names = list(self.get_outputs())
-        result = []
-        for rows in zip(*inputs, strict=False):
-            row = {k: v for k, v in rows[0].items() if k not in self.columns}
-            for column, name in zip(self.columns, names, strict=False):
-                row[name] = [r.get(column) for r in rows]
-            if any(DISTILABEL_METADATA_KEY in r for r in rows):
-                row[DISTILABEL_METADATA_KEY] = _merge_metadata(list(rows))
-            result.append(row)
-        yield result
+        yield group_columns(
+            *inputs, group_columns=self.columns, output_group_columns=list(self.get_outputs())
+        )
+
+
+class CombineColumns(GroupColumns):
+    """The former name of ``GroupColumns`` (deprecated: use ``GroupColumns``)."""
+
+    def __init__(self, **data: Any) -> None:
+        warnings.warn(
+            "`CombineColumns` is deprecated: use `GroupColumns`, which does the same.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(**data)
 
 
 class CombineOutputs(Step):
     """Merge the rows several upstream steps made from the same input into one row.
 
-    Later upstream steps win on columns present in several; ``distilabel_metadata``
-    is merged key by key.
+    Every column of every upstream row is kept, a later upstream step's value replacing
+    an earlier one's. ``distilabel_metadata`` is merged key by key: a key present in
+    several rows keeps all their values, as a list in upstream order.
+
+    Input columns:
+        - dynamic: the columns of the upstream steps.
+
+    Output columns:
+        - dynamic: the union of the upstream columns, and ``distilabel_metadata``.
+
+    Examples:
+        >>> step = CombineOutputs()
+        >>> next(step.process([{"a": 1, "distilabel_metadata": {"k": 1}}], [{"b": 2, "distilabel_metadata": {"k": 2}}]))
+        [{'a': 1, 'b': 2, 'distilabel_metadata': {'k': [1, 2]}}]
     """
 
     def process(self, *inputs: StepInput) -> "StepOutput":
@@ -72,11 +102,7 @@ class CombineOutputs(Step):
         for rows in zip(*inputs, strict=False):
             row: Dict[str, Any] = {}
             for part in rows:
-                row.update(part)
-            if any(DISTILABEL_METADATA_KEY in r for r in rows):
-                row[DISTILABEL_METADATA_KEY] = _merge_metadata(list(rows))
+                row.update((k, v) for k, v in part.items() if k != DISTILABEL_METADATA_KEY)
+            row[DISTILABEL_METADATA_KEY] = merge_distilabel_metadata(*rows)
             result.append(row)
         yield result
-
-
-CombineColumns = GroupColumns

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, List, Optional
 
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.columns.utils import merge_columns
 
 if TYPE_CHECKING:
     from distilabel.typing.steps import StepColumns, StepOutput
@@ -29,10 +30,4 @@ class MergeColumns(Step):
 
     def process(self, inputs: StepInput) -> "StepOutput":
         name = self.output_column or "merged_column"
-        for row in inputs:
-            merged = []
-            for column in self.columns:
-                value = row.pop(column, None)
-                merged.extend(value if isinstance(value, list) else [value])
-            row[name] = merged
-        yield inputs
+        yield [merge_columns(row, self.columns, new_column=name) for row in inputs]

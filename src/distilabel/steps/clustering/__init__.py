@@ -1,0 +1,1 @@
+"""Steps that reduce embeddings and cluster them: UMAP, DBSCAN, TextClustering."""

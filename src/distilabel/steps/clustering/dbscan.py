@@ -1,0 +1,104 @@
+"""``DBSCAN``: cluster projected embeddings by density (scikit-learn)."""
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from pydantic import Field, PrivateAttr
+
+from distilabel.errors import DistilabelUserError
+from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.utils.imports import require
+
+if TYPE_CHECKING:
+    from distilabel.typing.steps import StepColumns, StepOutput
+
+
+class DBSCAN(GlobalStep):
+    """Cluster every row's ``projection`` with DBSCAN (density-based clustering).
+
+    DBSCAN grows clusters from core points: points with at least ``min_samples``
+    points (themselves included) within ``eps``. Points in no cluster are noise,
+    labelled -1. It suits clusters of similar density, such as the output of ``UMAP``.
+
+    Attributes:
+        eps: the distance within which two points are neighbours; the parameter to
+            tune for the data and metric. Defaults to 0.3.
+        min_samples: the neighbours (itself included) a point needs to be a core
+            point; higher values find denser clusters. Defaults to 30.
+        metric: the distance, any metric of ``sklearn.metrics.pairwise_distances``.
+            Defaults to ``"euclidean"``.
+        n_jobs: parallel jobs. Defaults to 8.
+
+    Runtime parameters:
+        - eps
+        - min_samples
+        - metric
+        - n_jobs
+
+    Input columns:
+        - projection (`List[float]`): the point to cluster, usually ``UMAP``'s output.
+
+    Output columns:
+        - cluster_label (`int`): the cluster of the row; -1 for noise.
+
+    Examples:
+        >>> step = DBSCAN(eps=0.5, min_samples=2)
+        >>> step.load()
+        >>> rows = [{"projection": p} for p in ([0, 0], [0, 0.1], [5, 5], [5, 5.1], [20, 20])]
+        >>> [r["cluster_label"] for r in next(step.process(rows))]
+        [0, 0, 1, 1, -1]
+    """
+
+    eps: Optional[RuntimeParameter[float]] = Field(
+        default=0.3, description="The distance within which two points are neighbours."
+    )
+    min_samples: Optional[RuntimeParameter[int]] = Field(
+        default=30, description="The neighbours (itself included) a point needs to be a core point."
+    )
+    metric: Optional[RuntimeParameter[str]] = Field(
+        default="euclidean", description="The distance (any sklearn pairwise_distances metric)."
+    )
+    n_jobs: Optional[RuntimeParameter[int]] = Field(
+        default=8, description="The number of parallel jobs."
+    )
+
+    _clusterer: Any = PrivateAttr(default=None)
+
+    @property
+    def inputs(self) -> "StepColumns":
+        return ["projection"]
+
+    @property
+    def outputs(self) -> "StepColumns":
+        return ["cluster_label"]
+
+    def load(self) -> None:
+        super().load()
+        cluster = require("sklearn.cluster", "text-clustering", type(self).__name__)
+        self._clusterer = cluster.DBSCAN(
+            eps=self.eps, min_samples=self.min_samples, metric=self.metric, n_jobs=self.n_jobs
+        )
+
+    def unload(self) -> None:
+        self._clusterer = None
+        super().unload()
+
+    def process(self, inputs: StepInput) -> "StepOutput":
+        import numpy as np
+
+        if self._clusterer is None:
+            raise RuntimeError("DBSCAN is not loaded: call load() first.")
+        if not inputs:
+            yield inputs
+            return
+        try:
+            points = np.array([row["projection"] for row in inputs], dtype="float64")
+        except (KeyError, TypeError, ValueError) as error:
+            raise DistilabelUserError(
+                f"DBSCAN: every row needs a `projection` of the same width ({error})."
+            ) from error
+        labels = self._clusterer.fit(points).labels_
+        for row, label in zip(inputs, labels, strict=True):
+            row["cluster_label"] = int(label)
+        self._logger.info("DBSCAN found %d clusters", len(set(labels) - {-1}))
+        yield inputs

@@ -1,0 +1,1 @@
+"""Steps that filter or deduplicate rows: MinHash (near-identical text) and embedding neighbours."""
