@@ -3,7 +3,7 @@ template that opens a user message (the "pre-query template")."""
 
 from typing import TYPE_CHECKING, Any, Dict, Literal, Union
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from distilabel.errors import DistilabelUserError
 
@@ -61,4 +61,46 @@ class MagpieChatTemplateMixin(BaseModel, validate_assignment=True):
             return prompt
         return prompt + (self.magpie_pre_query_template or "")
 
-__all__ = ["MAGPIE_PRE_QUERY_TEMPLATES", "MagpieAvailablePreQueryTemplates", "MagpieChatTemplateMixin"]
+
+def enable_magpie_template(llm: Any, user: str) -> None:
+    """Turn ``use_magpie_template`` on for ``llm``, as the Magpie tasks do.
+
+    Args:
+        llm: the LLM a Magpie task was given.
+        user: the task's class name, for the error messages.
+
+    Raises:
+        DistilabelUserError: the LLM cannot format prompts itself (no
+            ``MagpieChatTemplateMixin``), has no ``magpie_pre_query_template``, or
+            misses what Magpie needs (e.g. a tokenizer for a remote server).
+    """
+    name = type(llm).__name__
+    if not isinstance(llm, MagpieChatTemplateMixin):
+        raise DistilabelUserError(
+            f"{user} needs an LLM that renders its own prompts and can end them with a Magpie"
+            " pre-query template (LlamaCppLLM, TransformersLLM, vLLM, ClientvLLM with `tokenizer`,"
+            f" InferenceEndpointsLLM or OllamaLLM with `tokenizer_id`); {name} cannot."
+        )
+    if not llm.magpie_pre_query_template:
+        raise DistilabelUserError(
+            f"{user}: set `magpie_pre_query_template` on the {name}: 'llama3', 'qwen2', or the text"
+            " that opens a user turn in the model's chat template (e.g. '<|im_start|>user\\n' for"
+            " ChatML models such as SmolLM2)."
+        )
+    if llm.use_magpie_template:
+        return
+    try:
+        llm.use_magpie_template = True
+    except ValidationError as error:
+        # The failed assignment leaves the flag set: put it back.
+        object.__setattr__(llm, "use_magpie_template", False)
+        reasons = "; ".join(str(item["msg"]).removeprefix("Value error, ") for item in error.errors())
+        raise DistilabelUserError(f"{user} cannot use this {name}: {reasons}") from None
+
+
+__all__ = [
+    "MAGPIE_PRE_QUERY_TEMPLATES",
+    "MagpieAvailablePreQueryTemplates",
+    "MagpieChatTemplateMixin",
+    "enable_magpie_template",
+]

@@ -140,7 +140,13 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
         if self._tokenizer.chat_template is None:
             return "\n\n".join(str(message["content"]) for message in input)
         magpie = self.use_magpie_template and not (input and input[-1].get("role") == "user")
-        prompt = self._tokenizer.apply_chat_template(input, tokenize=False, add_generation_prompt=not magpie)
+        # Magpie's first turn without a system prompt is an empty conversation, which
+        # apply_chat_template refuses: the prompt is then the pre-query template alone.
+        prompt = (
+            self._tokenizer.apply_chat_template(input, tokenize=False, add_generation_prompt=not magpie)
+            if input
+            else ""
+        )
         return self.apply_magpie_pre_query_template(prompt, input)
 
     # --- generation --------------------------------------------------------------------------

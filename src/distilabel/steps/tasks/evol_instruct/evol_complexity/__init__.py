@@ -1,0 +1,1 @@
+"""Deita's complexity evolution: Evol-Instruct's in-depth rewrites only."""

@@ -1,0 +1,1 @@
+"""Deita's quality evolution: rewrite answers to be better."""
