@@ -9,6 +9,7 @@ Gemini Developer API (an API key), over plain REST, with retries we can switch o
 """
 
 import json
+import mimetypes
 import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
@@ -278,7 +279,9 @@ def _parts(content: Any) -> List[Dict[str, Any]]:
                 header, data = url.split(",", 1)
                 parts.append({"inline_data": {"mime_type": header[5:].split(";")[0], "data": data}})
             else:
-                parts.append({"file_data": {"file_uri": url, "mime_type": "image/jpeg"}})
+                # Gemini wants the file's type; guess it from the URL's extension.
+                mime_type = mimetypes.guess_type(url.split("?", 1)[0])[0] or "image/jpeg"
+                parts.append({"file_data": {"file_uri": url, "mime_type": mime_type}})
     return parts
 
 
