@@ -1,0 +1,1 @@
+"""Global steps: steps that see every row of the dataset at once."""
