@@ -103,6 +103,9 @@ class Recorder:
         self.requests.clear()
         self.max_in_flight = self.in_flight
         self.faults_injected = 0
+        # The current fixed window of the `rate_limit_requests` limit.
+        self.window_start: float | None = None
+        self.window_count = 0
 
     def resize(self, max_requests: int) -> None:
         if max_requests != self.requests.maxlen:
@@ -144,6 +147,10 @@ class LoopbackServer:
     - `fail_all_until` (unix time | None) / `fail_all_for` (seconds from now):
       answer every request with `fail_all_status` until then.
     - `fail_all_status` (int): status used during a `fail_all_*` window.
+    - `rate_limit_requests` (int | None) / `rate_limit_window` (seconds): an account
+      limit of that many requests per fixed window, counted on arrival; every answer
+      carries OpenAI's `x-ratelimit-limit-requests`, `x-ratelimit-remaining-requests`
+      and `x-ratelimit-reset-requests` headers, and requests over the limit get 429.
     - `max_recorded_requests` (int): how many full request bodies to keep.
     - `record_bodies` (bool): keep full request records at all.
 
@@ -169,6 +176,8 @@ class LoopbackServer:
         "fail_all_until": None,
         "fail_all_for": None,
         "fail_all_status": 429,
+        "rate_limit_requests": None,
+        "rate_limit_window": 1.0,
         "max_recorded_requests": 10_000,
         "record_bodies": True,
     }
@@ -461,6 +470,7 @@ class LoopbackServer:
             request[_RECORD_KEY] = record
             rec.requests.append(record)
 
+        window_headers = self._count_in_window(now)  # on arrival, as providers count
         await self._sleep_latency()
         if not self.authenticate(request):
             return web.json_response(self.auth_error_body(request), status=401)
@@ -469,6 +479,33 @@ class LoopbackServer:
             return self.json_error(
                 self.config["fail_all_status"], "Simulated outage, please retry later."
             )
+        if window_headers is not None:
+            if int(window_headers["x-ratelimit-remaining-requests"]) < 0:
+                window_headers["x-ratelimit-remaining-requests"] = "0"
+                return self.json_error(429, "Rate limit reached for requests.", headers=window_headers)
+            response = await self._respond(request, handler, parse_error)
+            response.headers.update(window_headers)
+            return response
+        return await self._respond(request, handler, parse_error)
+
+    def _count_in_window(self, now: float) -> dict[str, str] | None:
+        """Count a request against `rate_limit_requests`; the headers to answer with, or None."""
+        limit = self.config["rate_limit_requests"]
+        if not limit:
+            return None
+        rec, window = self.recorder, float(self.config["rate_limit_window"])
+        if rec.window_start is None or now >= rec.window_start + window:
+            rec.window_start, rec.window_count = now, 0
+        rec.window_count += 1
+        reset_ms = max(0.0, (rec.window_start + window - now) * 1000)
+        return {
+            "x-ratelimit-limit-requests": str(limit),
+            "x-ratelimit-remaining-requests": str(limit - rec.window_count),
+            "x-ratelimit-reset-requests": f"{reset_ms:.0f}ms",
+        }
+
+    async def _respond(self, request: web.Request, handler: Handler, parse_error: str | None) -> web.StreamResponse:
+        rec = self.recorder
         if self.config["fault_rate"] and self._rng.random() < self.config["fault_rate"]:
             rec.faults_injected += 1
             status = self._rng.choice(self.config["fault_statuses"])

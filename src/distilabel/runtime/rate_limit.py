@@ -13,9 +13,16 @@ request.
 
 Tokens are estimated before sending (prompt characters / 4 plus the most tokens the
 request may generate) and corrected with the usage the provider reports.
+
+The provider's own count sets the pace too, before any 429: answers that carry
+OpenAI-style rate-limit headers (``x-ratelimit-remaining-requests`` and
+``x-ratelimit-reset-requests``, the same for tokens) pause sending until the window
+resets once the account has no more requests left than are already in flight
+(``RateLimiter.observe``).
 """
 
 import asyncio
+import re
 import time
 from typing import Any, Callable, Dict, Mapping, Optional
 
@@ -83,7 +90,11 @@ class RateLimiter:
         self.tokens = TokenBucket(tokens_per_minute, None, clock) if tokens_per_minute else None
         self.waits = 0
         self.waited_seconds = 0.0
+        self.header_pauses = 0
         self._queue: Optional[asyncio.Lock] = None  # made on first use, on the running loop
+        self._clock = clock
+        # Until when the provider's rate-limit headers said the account has nothing left.
+        self._paused_until = 0.0
 
     @property
     def limits_tokens(self) -> bool:
@@ -91,7 +102,7 @@ class RateLimiter:
 
     async def acquire(self, tokens: float = 0) -> None:
         """Wait until one request of about ``tokens`` tokens may be sent, then count it."""
-        if self.requests is None and self.tokens is None:
+        if self.requests is None and self.tokens is None and self._paused_until <= self._clock():
             return
         if self._queue is None:
             self._queue = asyncio.Lock()
@@ -108,17 +119,65 @@ class RateLimiter:
                 self.tokens.take(tokens)
 
     def _wait_time(self, tokens: float) -> float:
-        delay = 0.0
+        delay = max(0.0, self._paused_until - self._clock())
         if self.requests is not None:
             delay = self.requests.wait_time(1)
         if self.tokens is not None:
             delay = max(delay, self.tokens.wait_time(tokens))
         return delay
 
+    def observe(self, headers: Mapping[str, str], in_flight: int = 0) -> None:
+        """Pace by an answer's rate-limit headers.
+
+        Args:
+            headers: the answer's headers (any mapping with case-insensitive ``get``).
+            in_flight: other requests of the account already sent and not answered:
+                when no more requests are left than these, sending pauses until the
+                window resets, since they will use up what is left.
+        """
+        for kind, reserved in (("requests", in_flight), ("tokens", 0)):
+            remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+            if remaining is None or remaining > reserved:
+                continue
+            reset = parse_reset(headers.get(f"x-ratelimit-reset-{kind}"))
+            if reset is not None:
+                until = self._clock() + reset + _RESET_MARGIN
+                if until > self._paused_until:
+                    self._paused_until = until
+                    self.header_pauses += 1
+
     def settle(self, estimated: float, used: Optional[float]) -> None:
         """Correct a request's token estimate with the tokens the provider reported."""
         if self.tokens is not None and used is not None:
             self.tokens.give_back(estimated - used)
+
+
+# Waiting a little past the reset a provider announces keeps clock skew from costing a 429.
+_RESET_MARGIN = 0.01
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_reset(value: Optional[str]) -> Optional[float]:
+    """Seconds from a reset header: OpenAI's durations (``"1s"``, ``"6m0s"``, ``"120ms"``) or plain seconds."""
+    if not value:
+        return None
+    number = _number(value)
+    if number is not None:
+        return max(0.0, number)
+    parts = _DURATION_PART.findall(value)
+    if not parts:
+        return None
+    return sum(float(amount) * _DURATION_SECONDS[unit] for amount, unit in parts)
+
+
+def _number(value: Optional[str]) -> Optional[float]:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def estimate_tokens(prompt: Any, num_generations: int, kwargs: Mapping[str, Any]) -> int:
@@ -152,4 +211,4 @@ def _text_length(value: Any) -> int:
     return 0
 
 
-__all__ = ["RateLimiter", "TokenBucket", "estimate_tokens", "used_tokens"]
+__all__ = ["RateLimiter", "TokenBucket", "estimate_tokens", "parse_reset", "used_tokens"]

@@ -1,4 +1,6 @@
-"""Azure OpenAI deployments through the official ``openai`` SDK (``AsyncAzureOpenAI``)."""
+"""Azure OpenAI deployments through the official ``openai`` SDK (``AzureOpenAI``'s configuration:
+the deployment URL, ``api-version`` and the ``api-key`` header).
+"""
 
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, Optional
@@ -9,7 +11,7 @@ from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.openai import OpenAILLM
 
 if TYPE_CHECKING:
-    from openai import AsyncAzureOpenAI, AzureOpenAI
+    from openai import AzureOpenAI
 
 _AZURE_OPENAI_API_KEY_ENV_VAR_NAME = "AZURE_OPENAI_API_KEY"
 _AZURE_OPENAI_ENDPOINT_ENV_VAR_NAME = "AZURE_OPENAI_ENDPOINT"
@@ -69,11 +71,6 @@ class AzureOpenAILLM(OpenAILLM):
         options["azure_deployment"] = self.model
         options["api_version"] = self.api_version
         return options
-
-    def _create_async_client(self) -> "AsyncAzureOpenAI":
-        import openai
-
-        return openai.AsyncAzureOpenAI(**self._azure_options(), http_client=self._aiohttp_client())
 
     @property
     def client(self) -> "AzureOpenAI":

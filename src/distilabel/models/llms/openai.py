@@ -1,10 +1,15 @@
 """OpenAI (and OpenAI-compatible servers) through the official ``openai`` SDK.
 
-Requests go over the SDK's aiohttp transport: httpx stops scaling at about 50
-requests in flight, aiohttp keeps scaling past 1000 (ARCHITECTURE.md, measured).
+The SDK configures the client (base URL, authentication and default headers, Azure's
+deployment URL and ``api-version``) and runs files and batch jobs. Chat and completion
+requests go out as the JSON body built here, over one aiohttp session per event loop
+(``distilabel.runtime.http.JsonClient``): the SDK's own request path costs 3-5 ms of
+CPU per request, which bounds a run on two cores (docs/request_path.md, measured).
 """
 
+
 import os
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Union
 
 from pydantic import Field, PositiveInt, PrivateAttr, SecretStr, validate_call
@@ -18,11 +23,13 @@ from distilabel.models.llms.openai_wire import (
     response_format_for,
 )
 from distilabel.models.structured import split_formatted_input
+from distilabel.runtime.accounts import observe_headers
+from distilabel.runtime.http import JsonClient
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI, OpenAI
+    from openai import OpenAI
 
 _OPENAI_API_KEY_ENV_VAR_NAME = "OPENAI_API_KEY"
 _OPENAI_BASE_URL_ENV_VAR_NAME = "OPENAI_BASE_URL"
@@ -98,23 +105,18 @@ class OpenAILLM(AsyncLLM):
             "timeout": self.timeout,
         }
 
-    def _aiohttp_client(self) -> Any:
-        import openai
-
-        try:
-            return openai.DefaultAioHttpClient()
-        except RuntimeError:  # installed without the aiohttp extra
-            self._logger.warning("openai is installed without aiohttp; using httpx, which scales less.")
-            return None
-
-    def _create_async_client(self) -> "AsyncOpenAI":
-        import openai
-
-        return openai.AsyncOpenAI(**self._client_options(), http_client=self._aiohttp_client())
+    def _create_async_client(self) -> JsonClient:
+        """The JSON client requests go through, configured as the SDK's client is."""
+        sdk = self.client
+        headers = {**sdk.default_headers, **sdk.auth_headers}
+        # The SDK marks unset optional headers (organization, project) with its Omit sentinel.
+        sent = {name: value for name, value in headers.items() if isinstance(value, str)}
+        sent.pop("X-Stainless-Async", None)
+        return JsonClient(str(sdk.base_url), sent, sdk.default_query, on_headers=partial(observe_headers, self._account()))
 
     @property
     def client(self) -> "OpenAI":
-        """A sync client, for the batch API's file and job management."""
+        """The SDK's (sync) client: the configuration requests use, and the batch API's files and jobs."""
         if self._client is None:
             import openai
 
@@ -167,21 +169,22 @@ class OpenAILLM(AsyncLLM):
         prompt, row_spec = split_formatted_input(input)
         structured = self._structured_output_for(row_spec)
         if isinstance(prompt, str):
-            completion = await self.aclient.completions.create(
-                model=self.model,
-                prompt=prompt,
-                n=num_generations,
-                max_tokens=max_new_tokens,
-                echo=echo,
-                logprobs=top_logprobs or (1 if logprobs else None),
-                frequency_penalty=frequency_penalty,
-                presence_penalty=presence_penalty,
-                temperature=temperature,
-                top_p=top_p,
-                stop=stop,
-                extra_body=extra_body,
-            )
-            return output_from_completion(completion)
+            body: Dict[str, Any] = {
+                "model": self.model,
+                "prompt": prompt,
+                "n": num_generations,
+                "max_tokens": max_new_tokens,
+                "echo": echo,
+                "frequency_penalty": frequency_penalty,
+                "presence_penalty": presence_penalty,
+                "temperature": temperature,
+                "top_p": top_p,
+            }
+            if logprobs or top_logprobs:
+                body["logprobs"] = top_logprobs or 1
+            if stop is not None:
+                body["stop"] = stop
+            return output_from_completion(await self.aclient.post("completions", {**body, **(extra_body or {})}))
         request: Dict[str, Any] = self._chat_request(
             prompt,
             num_generations=num_generations,
@@ -195,7 +198,7 @@ class OpenAILLM(AsyncLLM):
             stop=stop,
             response_format=response_format_for(response_format, structured),
         )
-        completion = await self.aclient.chat.completions.create(**request, extra_body=extra_body)
+        completion = await self.aclient.post("chat/completions", {**request, **(extra_body or {})})
         return output_from_chat_completion(completion)
 
     def _chat_request(

@@ -108,8 +108,6 @@ def _reason(batch: "Batch") -> str:
 
 
 def _parse_result_line(line: Dict[str, Any], num_generations: int) -> Tuple[int, "GenerateOutput"]:
-    from openai.types.chat import ChatCompletion
-
     from distilabel.models.llms.openai_wire import output_from_chat_completion
 
     index = int(line["custom_id"])
@@ -121,6 +119,6 @@ def _parse_result_line(line: Dict[str, Any], num_generations: int) -> Tuple[int,
         status = response.get("status_code")
         return index, failed_output(num_generations, f"HTTP {status}: {message}" if status else str(message))
     try:
-        return index, output_from_chat_completion(ChatCompletion.model_validate(body))
+        return index, output_from_chat_completion(body)
     except Exception as error:  # a malformed line fails its row, not the whole batch
         return index, failed_output(num_generations, f"unreadable batch result: {describe_error(error)}")

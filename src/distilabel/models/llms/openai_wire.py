@@ -5,15 +5,11 @@ OpenAI, Azure, Anyscale, Together, Groq, Mistral and litellm take the same
 here once.
 """
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from distilabel.models.llms.outputs import prepare_output
 from distilabel.models.structured import JsonSchemaOutput, RegexOutput
 from distilabel.typing import GenerateOutput
-
-if TYPE_CHECKING:
-    from openai.types import Completion
-    from openai.types.chat import ChatCompletion
 
 
 def response_format_for(
@@ -50,59 +46,78 @@ def is_strict_schema(schema: Any) -> bool:
     return True
 
 
-def _usage(completion: Any) -> tuple:
-    usage = getattr(completion, "usage", None)
-    if usage is None:
-        return [0], [0]
-    return [usage.prompt_tokens or 0], [usage.completion_tokens or 0]
+_NO_CHOICES = "the API answered (HTTP 200) with an empty `choices` list: no generation came back"
 
 
-def output_from_chat_completion(completion: "ChatCompletion") -> GenerateOutput:
-    """Turn a chat completion into a ``GenerateOutput`` (also used for batch results)."""
+def _as_json(completion: Any) -> Dict[str, Any]:
+    """The completion as its JSON body: answers read over HTTP already are; SDK objects are dumped."""
+    if isinstance(completion, dict):
+        return completion
+    return completion.model_dump()
+
+
+def _usage(body: Dict[str, Any]) -> tuple:
+    usage = body.get("usage") or {}
+    return [usage.get("prompt_tokens") or 0], [usage.get("completion_tokens") or 0]
+
+
+def output_from_chat_completion(completion: Any) -> GenerateOutput:
+    """Turn a chat completion (its JSON body, or an SDK object) into a ``GenerateOutput``.
+
+    Also used for batch results, and by the SDKs that return OpenAI's shapes (Groq, litellm).
+    """
+    body = _as_json(completion)
     generations: List[Optional[str]] = []
     errors: List[Optional[str]] = []
     logprobs: List[Any] = []
-    for choice in completion.choices:
-        message = choice.message
-        content = message.content if message is not None else None
+    for choice in body.get("choices") or []:
+        message = choice.get("message") or {}
+        content = message.get("content")
         if content:
             generations.append(content)
             errors.append(None)
         else:
-            refusal = getattr(message, "refusal", None)
+            refusal = message.get("refusal")
             generations.append(None)
             errors.append(
                 f"the model refused: {refusal}"
                 if refusal
-                else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})"
+                else f"the model returned an empty completion (finish_reason={choice.get('finish_reason')!r})"
             )
-        # litellm's choices have no `logprobs` attribute at all when none were asked for.
-        choice_logprobs = getattr(choice, "logprobs", None)
-        if choice_logprobs is not None and choice_logprobs.content is not None:
+        tokens = (choice.get("logprobs") or {}).get("content")
+        if tokens is not None:
             logprobs.append(
                 [
-                    [{"token": top.token, "logprob": top.logprob} for top in token.top_logprobs]
-                    or [{"token": token.token, "logprob": token.logprob}]
-                    for token in choice_logprobs.content
+                    [{"token": top["token"], "logprob": top["logprob"]} for top in token.get("top_logprobs") or []]
+                    or [{"token": token["token"], "logprob": token["logprob"]}]
+                    for token in tokens
                 ]
             )
-    input_tokens, output_tokens = _usage(completion)
+    if not generations:
+        generations, errors = [None], [_NO_CHOICES]
+    input_tokens, output_tokens = _usage(body)
     return prepare_output(generations, input_tokens, output_tokens, logprobs or None, errors)
 
 
-def output_from_completion(completion: "Completion") -> GenerateOutput:
+def output_from_completion(completion: Any) -> GenerateOutput:
+    """Turn a (legacy) completion (its JSON body, or an SDK object) into a ``GenerateOutput``."""
+    body = _as_json(completion)
     generations: List[Optional[str]] = []
     errors: List[Optional[str]] = []
     logprobs: List[Any] = []
-    for choice in completion.choices:
-        generations.append(choice.text or None)
-        errors.append(None if choice.text else f"the model returned an empty completion (finish_reason={choice.finish_reason!r})")
-        if choice.logprobs is not None and choice.logprobs.top_logprobs is not None:
+    for choice in body.get("choices") or []:
+        text = choice.get("text")
+        generations.append(text or None)
+        errors.append(None if text else f"the model returned an empty completion (finish_reason={choice.get('finish_reason')!r})")
+        top_logprobs = (choice.get("logprobs") or {}).get("top_logprobs")
+        if top_logprobs is not None:
             logprobs.append(
                 [
                     [{"token": token, "logprob": logprob} for token, logprob in (candidates or {}).items()]
-                    for candidates in choice.logprobs.top_logprobs
+                    for candidates in top_logprobs
                 ]
             )
-    input_tokens, output_tokens = _usage(completion)
+    if not generations:
+        generations, errors = [None], [_NO_CHOICES]
+    input_tokens, output_tokens = _usage(body)
     return prepare_output(generations, input_tokens, output_tokens, logprobs or None, errors)

@@ -5,8 +5,9 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Union
 
-from pydantic import Field, PrivateAttr, SecretStr, validate_call
+from pydantic import Field, PrivateAttr, SecretStr, model_validator, validate_call
 
+from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
 from distilabel.models.llms.chat_templates import count_prompt_tokens, load_tokenizer, render_prompt
@@ -248,6 +249,17 @@ class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin):
     _tokenizer: Any = PrivateAttr(default=None)
     _served_model: Optional[str] = PrivateAttr(default=None)
 
+    @model_validator(mode="after")
+    def _check_magpie_tokenizer(self) -> "ClientvLLM":
+        # Without a tokenizer the server's chat endpoint formats prompts, and no
+        # pre-query template could be appended: Magpie would silently not happen.
+        if self.use_magpie_template and self.tokenizer is None:
+            raise DistilabelUserError(
+                "ClientvLLM: use_magpie_template=True needs `tokenizer`, the Hugging Face tokenizer"
+                " (id or local folder) whose chat template renders the prompt the pre-query"
+                " template is appended to; prompts then go to the completions endpoint."
+            )
+        return self
 
     @property
     def model_name(self) -> str:
@@ -307,19 +319,17 @@ class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin):
             "presence_penalty": presence_penalty,
             "temperature": temperature,
             "top_p": top_p,
-            "extra_body": openai_server_structured_body(structured, max_new_tokens) or None,
+            **openai_server_structured_body(structured, max_new_tokens),
         }
         if logit_bias:
             sampling["logit_bias"] = logit_bias
         if isinstance(prompt, str) or self._tokenizer is not None:
             text = self.prepare_input(prompt)
-            completion = await self.aclient.completions.create(prompt=text, **sampling)
-            output = output_from_completion(completion)
-            if not output["statistics"]["input_tokens"]:
+            output = output_from_completion(await self.aclient.post("completions", {"prompt": text, **sampling}))
+            if not output["statistics"]["input_tokens"] or output["statistics"]["input_tokens"] == [0]:
                 output["statistics"]["input_tokens"] = [count_prompt_tokens(self._tokenizer, text)]
             return output
-        completion = await self.aclient.chat.completions.create(messages=prompt, **sampling)
-        return output_from_chat_completion(completion)
+        return output_from_chat_completion(await self.aclient.post("chat/completions", {"messages": prompt, **sampling}))
 
 
 __all__ = ["ClientvLLM", "vLLM"]
