@@ -29,3 +29,12 @@ def _no_real_provider_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see the developer's real keys or endpoints."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir_outside_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipeline without ``cache_dir`` (e.g. one loaded from a file) never writes to ~/.cache/distilabel.
+
+    A test that sets ``DISTILABEL_CACHE_DIR`` itself replaces this one.
+    """
+    monkeypatch.setenv("DISTILABEL_CACHE_DIR", str(tmp_path_factory.mktemp("distilabel-cache")))

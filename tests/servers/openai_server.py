@@ -20,7 +20,9 @@ Markers, recognised anywhere in the last user message (chat) or the prompt
 Endpoints: `POST /v1/chat/completions`, `POST /v1/completions`,
 `GET /v1/models[/{model}]`, `POST|GET /v1/files`, `GET|DELETE /v1/files/{id}`,
 `GET /v1/files/{id}/content`, `POST|GET /v1/batches`, `GET /v1/batches/{id}`,
-`POST /v1/batches/{id}/cancel`.
+`POST /v1/batches/{id}/cancel`, `POST /v1/images/generations` (solid-colour PNGs,
+see `images.py`, as `b64_json` or as a URL under `/blob/images/` that, like a
+storage service, takes no API key).
 
 Batches never progress on their own unless asked to: a batch is created as
 "validating", becomes "in_progress" (or "failed" if its input file is invalid)
@@ -37,6 +39,7 @@ Run standalone: `python -m tests.servers.openai_server --port 0 --latency 0.05`
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import math
@@ -51,6 +54,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from tests.servers.base import JSON_KEY, LoopbackServer
+from tests.servers.images import prompt_png
 
 _MARKER_RE = re.compile(r"\[\[(status|sleep):([^\]]*)\]\]|\[\[(empty|null)\]\]")
 # A token is a run of non-space characters with the whitespace before it, so
@@ -544,6 +548,8 @@ class OpenAIServer(LoopbackServer):
     - `max_batch_requests` (int): more lines than this fail a batch.
     - `batch_auto_complete_after` (int | None): a batch completes on its own
       at that many `GET /v1/batches/{id}` polls.
+    - `echo_api_key` (bool): error messages (a 401, `[[status:NNN]]` on chat)
+      quote the request's whole API key, as careless providers do.
 
     `api_key` defaults to `"sk-test"`.
     """
@@ -556,12 +562,14 @@ class OpenAIServer(LoopbackServer):
         "max_file_bytes": 200 * 1024 * 1024,
         "max_batch_requests": 50_000,
         "batch_auto_complete_after": None,
+        "echo_api_key": False,
     }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._files: dict[str, StoredFile] = {}
         self._batches: dict[str, BatchRecord] = {}
+        self._images: dict[str, bytes] = {}
 
     # ------------------------------------------------------------- hooks
 
@@ -580,6 +588,8 @@ class OpenAIServer(LoopbackServer):
             web.get("/v1/batches", self.handle_list_batches),
             web.get("/v1/batches/{batch_id}", self.handle_get_batch),
             web.post("/v1/batches/{batch_id}/cancel", self.handle_cancel_batch),
+            web.post("/v1/images/generations", self.handle_image_generation),
+            web.get("/blob/images/{image_id}", self.handle_image_blob),
         ]
 
     def admin_routes(self) -> list[web.RouteDef]:
@@ -606,6 +616,8 @@ class OpenAIServer(LoopbackServer):
             )
         key = header.removeprefix("Bearer ").strip()
         shown = f"{key[:3]}***{key[-4:]}" if len(key) > 8 else "***"
+        if self.config["echo_api_key"]:
+            shown = key
         return openai_error_body(
             401, f"Incorrect API key provided: {shown}.", code="invalid_api_key"
         )
@@ -613,6 +625,11 @@ class OpenAIServer(LoopbackServer):
     def reset_state(self) -> None:
         self._files.clear()
         self._batches.clear()
+        self._images.clear()
+
+    def authenticate(self, request: web.Request) -> bool:
+        # Image URLs point at a storage service, which takes no API key.
+        return request.path.startswith(_BLOB_PREFIX) or super().authenticate(request)
 
     # ------------------------------------------------- Python control API
 
@@ -768,6 +785,81 @@ class OpenAIServer(LoopbackServer):
             "system_fingerprint": "fp_loopback",
         }
 
+    def image_generation(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The `images.generate` answer to `body`: one solid-colour PNG per image.
+
+        Validated like the real API for the model families it knows: `n` (1 for
+        `dall-e-3`), `size`, `quality`, `style` (DALL·E 3 only) and `response_format`
+        (refused by gpt-image models, which always answer base64 and report usage).
+        Other models take any `WIDTHxHEIGHT`.
+
+        Raises:
+            ApiError: invalid requests and `[[status:NNN]]` markers.
+        """
+        prompt = _require(body, "prompt", str)
+        model = body.get("model") or "dall-e-2"
+        if not isinstance(model, str):
+            raise ApiError(400, "Invalid type for 'model': expected string.", param="model")
+        family = _image_family(model)
+        n = _int_param(body, "n", 1, 1, 10)
+        if family == "dall-e-3" and n != 1:
+            raise ApiError(400, "Invalid 'n': dall-e-3 only supports n=1.", param="n")
+        limits = _IMAGE_LIMITS.get(family)
+        size = body.get("size") or "1024x1024"
+        if size == "auto" and family == "gpt-image":
+            size = "1024x1024"
+        match = re.fullmatch(r"(\d+)x(\d+)", size) if isinstance(size, str) else None
+        if match is None or (limits is not None and size not in limits["sizes"]):
+            allowed = ", ".join(limits["sizes"]) if limits is not None else "WIDTHxHEIGHT"
+            raise ApiError(400, f"Invalid 'size': {size!r}. Supported values are: {allowed}.", param="size")
+        quality = body.get("quality")
+        if quality is not None and limits is not None and quality not in limits["qualities"]:
+            raise ApiError(
+                400,
+                f"Invalid 'quality': {quality!r} for {model}. Supported values are: {', '.join(limits['qualities'])}.",
+                param="quality",
+            )
+        style = body.get("style")
+        if style is not None and (style not in ("vivid", "natural") or family in ("dall-e-2", "gpt-image")):
+            raise ApiError(400, f"Invalid 'style': {style!r} for {model}.", param="style")
+        response_format = body.get("response_format")
+        if response_format is not None and family == "gpt-image":
+            raise ApiError(400, "Unknown parameter: 'response_format'.", param="response_format")
+        if response_format not in (None, "url", "b64_json"):
+            raise ApiError(
+                400, f"Invalid 'response_format': {response_format!r}. Use 'url' or 'b64_json'.",
+                param="response_format",
+            )
+        markers = parse_markers(prompt)
+        if markers.status is not None:
+            raise ApiError(markers.status, f"Simulated error {markers.status} (requested by marker).")
+        width, height = int(match.group(1)), int(match.group(2))
+        as_url = family != "gpt-image" and response_format in (None, "url")
+        data = []
+        for index in range(n):
+            png = prompt_png(prompt, width, height, index)
+            if as_url:
+                image_id = uuid.uuid4().hex
+                self._images[image_id] = png
+                while len(self._images) > _MAX_STORED_IMAGES:
+                    self._images.pop(next(iter(self._images)))
+                item: dict[str, Any] = {"url": f"{self.url}{_BLOB_PREFIX}{image_id}.png"}
+            else:
+                item = {"b64_json": base64.b64encode(png).decode()}
+            if family == "dall-e-3":
+                item["revised_prompt"] = prompt
+            data.append(item)
+        answer: dict[str, Any] = {"created": _now(), "data": data}
+        if family == "gpt-image":
+            tokens = count_tokens(prompt)
+            answer["usage"] = {
+                "input_tokens": tokens,
+                "output_tokens": 272 * n,
+                "total_tokens": tokens + 272 * n,
+                "input_tokens_details": {"text_tokens": tokens, "image_tokens": 0},
+            }
+        return answer
+
     def completion(self, body: dict[str, Any]) -> dict[str, Any]:
         """The legacy `text_completion` object answering `body`.
 
@@ -839,6 +931,9 @@ class OpenAIServer(LoopbackServer):
                 await _marker_sleep(last_user_text(messages))
             return self._json(self.chat_completion(body))
         except ApiError as err:
+            if self.config["echo_api_key"]:
+                key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                err.message = f"{err.message} (request sent with API key {key})"
             return self._error(err)
 
     async def handle_completions(self, request: web.Request) -> web.Response:
@@ -850,6 +945,25 @@ class OpenAIServer(LoopbackServer):
             return self._json(self.completion(body))
         except ApiError as err:
             return self._error(err)
+
+    async def handle_image_generation(self, request: web.Request) -> web.Response:
+        try:
+            body = self._body(request)
+            prompt = body.get("prompt")
+            if isinstance(prompt, str):
+                await _marker_sleep(prompt)
+            return self._json(self.image_generation(body))
+        except ApiError as err:
+            return self._error(err)
+
+    async def handle_image_blob(self, request: web.Request) -> web.Response:
+        if "Authorization" in request.headers:
+            # A client that sends its OpenAI key to the storage host leaks it.
+            return web.Response(status=400, text="This storage URL takes no Authorization header.")
+        image = self._images.get(request.match_info["image_id"].removesuffix(".png"))
+        if image is None:
+            return web.Response(status=404, text="No such image (URLs expire).")
+        return web.Response(body=image, content_type="image/png")
 
     async def handle_list_models(self, request: web.Request) -> web.Response:
         return self._json(
@@ -1403,6 +1517,24 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
             "rejected_prediction_tokens": 0,
         },
     }
+
+
+_BLOB_PREFIX = "/blob/images/"
+_MAX_STORED_IMAGES = 256
+_IMAGE_LIMITS: dict[str, dict[str, tuple[str, ...]]] = {
+    "dall-e-2": {"sizes": ("256x256", "512x512", "1024x1024"), "qualities": ("standard",)},
+    "dall-e-3": {"sizes": ("1024x1024", "1792x1024", "1024x1792"), "qualities": ("standard", "hd")},
+    "gpt-image": {
+        "sizes": ("1024x1024", "1536x1024", "1024x1536"),
+        "qualities": ("low", "medium", "high", "auto"),
+    },
+}
+
+
+def _image_family(model: str) -> str:
+    if model.startswith("gpt-image"):
+        return "gpt-image"
+    return model if model in ("dall-e-2", "dall-e-3") else "other"
 
 
 def _model_obj(model: str) -> dict[str, Any]:

@@ -10,6 +10,12 @@ This is what Hugging Face Inference Endpoints and `huggingface_hub`'s
   list): `{"inputs": prompt, "parameters": {...}}` with `details`,
   `top_n_tokens`, `grammar`, `stop`, `max_new_tokens`, `return_full_text`.
 - `GET /info`.
+- Text to image, on a server configured with `text_to_image=True` (an endpoint
+  running a diffusion model): `POST /` and `POST /models/{org}/{model}` take
+  `{"inputs": prompt, "parameters": {"width", "height", "negative_prompt",
+  "num_inference_steps", "guidance_scale", "seed", "scheduler"}}` and answer the
+  image's bytes (a solid-colour PNG, see `images.py`; 64x64 unless asked, where a
+  real model draws 1024x1024), as `AsyncInferenceClient.text_to_image` sends.
 - The same routes under `/models/{org}/{model}`, the URL shape of serverless
   requests (`{HF_INFERENCE_ENDPOINT}/models/{model_id}`).
 
@@ -35,6 +41,7 @@ from aiohttp import web
 
 from tests.servers.base import JSON_KEY, LoopbackServer
 from tests.servers.faults import FailNextMixin
+from tests.servers.images import prompt_png
 from tests.servers.openai_server import (
     ApiError,
     apply_stop,
@@ -64,6 +71,8 @@ class TGIServer(FailNextMixin, LoopbackServer):
 
     - `model_id` (str): what `/info` reports and chat completions echo as `model`.
     - `reply_template` (str): answer format, `{prompt}` is the user's text.
+    - `text_to_image` (bool): `POST /` (and the serverless route) draw images
+      instead of generating text.
 
     `api_key` (None by default) is checked as `Authorization: Bearer <key>`, the
     way Inference Endpoints check a Hugging Face token.
@@ -74,6 +83,7 @@ class TGIServer(FailNextMixin, LoopbackServer):
         **FailNextMixin.FAIL_NEXT_CONFIG,
         "model_id": "loopback/tgi-model",
         "reply_template": "Echo: {prompt}",
+        "text_to_image": False,
     }
 
     def routes(self) -> list[web.RouteDef]:
@@ -118,7 +128,27 @@ class TGIServer(FailNextMixin, LoopbackServer):
         return await self._generate(request, as_list=False)
 
     async def handle_compat(self, request: web.Request) -> web.Response:
+        if self.config["text_to_image"]:
+            return await self._text_to_image(request)
         return await self._generate(request, as_list=True)
+
+    async def _text_to_image(self, request: web.Request) -> web.Response:
+        failure = self.take_failure()
+        if failure is not None:
+            return failure
+        try:
+            body = _body(request)
+            prompt = body.get("inputs")
+            if not isinstance(prompt, str) or not prompt:
+                raise ApiError(422, "Input validation error: `inputs` must be a non-empty string")
+            parameters = body.get("parameters") or {}
+            width, height = _image_parameters(parameters)
+            await self._apply_markers(prompt)
+        except ApiError as err:
+            return self.json_error(err.status, err.message)
+        # The seed picks the colour too, so a test sees that it arrived.
+        index = parameters.get("seed") or 0
+        return web.Response(body=prompt_png(prompt, width, height, index), content_type="image/png")
 
     async def _generate(self, request: web.Request, as_list: bool) -> web.Response:
         failure = self.take_failure()
@@ -262,6 +292,34 @@ def _check_sampling(params: dict[str, Any]) -> None:
     stop = params.get("stop")
     if stop is not None and (not isinstance(stop, list) or len(stop) > 4):
         raise ApiError(422, "Input validation error: `stop` supports up to 4 stop sequences")
+
+
+_IMAGE_PARAMETERS = {
+    "width": int,
+    "height": int,
+    "num_inference_steps": int,
+    "guidance_scale": (int, float),
+    "negative_prompt": str,
+    "seed": int,
+    "scheduler": str,
+}
+_DEFAULT_IMAGE_SIDE = 64
+
+
+def _image_parameters(parameters: Any) -> tuple[int, int]:
+    """Check text-to-image parameters like the Inference API does; returns (width, height)."""
+    if not isinstance(parameters, dict):
+        raise ApiError(422, "Input validation error: `parameters` must be an object")
+    for name, value in parameters.items():
+        kind = _IMAGE_PARAMETERS.get(name)
+        if kind is None:
+            raise ApiError(422, f"Input validation error: unknown parameter `{name}` for text-to-image")
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ApiError(422, f"Input validation error: `{name}` has the wrong type ({value!r})")
+    for name in ("width", "height", "num_inference_steps"):
+        if name in parameters and parameters[name] < 1:
+            raise ApiError(422, f"Input validation error: `{name}` must be strictly positive")
+    return parameters.get("width", _DEFAULT_IMAGE_SIDE), parameters.get("height", _DEFAULT_IMAGE_SIDE)
 
 
 def _finish(text: str, stops: list[str], max_tokens: Any) -> tuple[str, str]:

@@ -15,13 +15,26 @@ from pydantic import ValidationError
 
 from distilabel import __version__
 from distilabel.errors import DistilabelUserError
+from distilabel.mixins.requirements import RequirementsMixin
 from distilabel.pipeline.dag import DAG
 from distilabel.pipeline.routing_batch_function import RoutingBatchFunction, routing_from_dump
+from distilabel.pipeline.run_lock import RunLock
 from distilabel.pipeline.signature import pipeline_signature, step_signatures
+from distilabel.utils.ignored import warn_ignored
 from distilabel.utils.names import unknown_name_error
-from distilabel.utils.serialization import TYPE_INFO_KEY, _Serializable, resolve_class, type_info
+from distilabel.utils.serialization import (
+    TYPE_INFO_KEY,
+    _Serializable,
+    check_trust_remote_code,
+    read_json_file,
+    read_yaml_file,
+    resolve_class,
+    type_info,
+)
+from distilabel.utils.unicode import clean_value
 
 if TYPE_CHECKING:
+    from distilabel.pipeline.load_stages import LoadStages
     from distilabel.steps.base import _Step
     from distilabel.typing.pipeline import InputDataset
 
@@ -31,6 +44,10 @@ _CURRENT: contextvars.ContextVar[Optional["BasePipeline"]] = contextvars.Context
 CACHE_DIR_ENV_VAR = "DISTILABEL_CACHE_DIR"
 
 logger = logging.getLogger("distilabel.pipeline")
+
+
+class MissingRequirementsError(DistilabelUserError, ModuleNotFoundError):
+    """A requirement of the pipeline or of one of its steps is not installed (a ``ModuleNotFoundError``, as in 1.5)."""
 
 
 def current_pipeline() -> Optional["BasePipeline"]:
@@ -43,11 +60,12 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "distilabel" / "pipelines"
 
 
-class BasePipeline:
+class BasePipeline(RequirementsMixin):
     """A named graph of steps, built inside a ``with`` block.
 
     Args:
-        name: the pipeline's name; also names its folder in the cache.
+        name: the pipeline's name; also names its folder in the cache, so like a step's
+            name it may only hold letters, digits, ``_`` and ``-``.
         description: what the pipeline does (written in the dataset card).
         cache_dir: where runs keep their rows and logs; defaults to
             ``$DISTILABEL_CACHE_DIR`` or ``~/.cache/distilabel/pipelines``.
@@ -63,16 +81,17 @@ class BasePipeline:
         enable_metadata: bool = False,
         requirements: Optional[List[str]] = None,
     ) -> None:
-        self.name = name
+        self.name = _check_pipeline_name(name)
         self.description = description
         self._cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._enable_metadata = enable_metadata
-        self.requirements = list(requirements or [])
+        self.requirements = list(requirements or [])  # RequirementsMixin: also the steps'
         self.dag = DAG()
         self.routing_batch_functions: Dict[str, RoutingBatchFunction] = {}
         self._token: Optional[contextvars.Token] = None
         self._step_signatures: Dict[str, str] = {}
         self.last_run_summary: Optional[Dict[str, Any]] = None
+        self._run_lock: Optional[RunLock] = None
 
     # --- building -------------------------------------------------------------------------------
 
@@ -118,6 +137,10 @@ class BasePipeline:
 
         Also computes each step's signature (``self._step_signatures``), which says
         whether the rows a previous run stored for a step may be reused.
+
+        Before writing anything it takes the folder's lock (``run_lock.py``): another
+        run of the same folder stops here. The caller gets it with ``_take_run_lock()``
+        and releases it when the run is over.
         """
         data = self.dump()
         graph = data["pipeline"]
@@ -126,8 +149,23 @@ class BasePipeline:
         if suffix:
             run_dir = run_dir / suffix
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_yaml(run_dir / "pipeline.yaml", data)
+        lock = RunLock(run_dir)
+        try:
+            _write_yaml(run_dir / "pipeline.yaml", data)
+        except BaseException:
+            lock.release()
+            raise
+        self._run_lock = lock
+        from distilabel.constants import STEPS_ARTIFACTS_PATH
+
+        for step in self.dag.steps.values():
+            step.set_pipeline_artifacts_path(run_dir / STEPS_ARTIFACTS_PATH)
         return run_dir
+
+    def _take_run_lock(self) -> Optional[RunLock]:
+        """The lock ``_prepare_run_dir`` took, handed to the caller, who releases it."""
+        lock, self._run_lock = self._run_lock, None
+        return lock
 
     def _write_dump(self, run_dir: Path) -> None:
         """Write ``pipeline.yaml`` again (e.g. once an LLM holds its offline batch jobs' ids)."""
@@ -153,6 +191,16 @@ class BasePipeline:
                 )
                 raise DistilabelUserError(f"Invalid runtime parameter for step {step_name!r}: {reasons}") from None
 
+    def _gather_requirements(self) -> List[str]:
+        return [requirement for step in self.dag.steps.values() for requirement in step.requirements]
+
+    def _check_requirements(self) -> None:
+        """Refuse to run while a requirement of the pipeline or of a step is not installed (as distilabel 1.5)."""
+        missing = self.requirements_to_install()
+        if missing:
+            listed = "\n".join(missing)
+            raise MissingRequirementsError(f"Please install the following requirements to run the pipeline:\n{listed}")
+
     def validate(self) -> List[str]:
         """Check the pipeline before anything runs; returns the topological order.
 
@@ -163,6 +211,7 @@ class BasePipeline:
         """
         if not self.dag.steps:
             raise DistilabelUserError(f"Pipeline {self.name!r} has no steps.")
+        self._check_requirements()
         order = self.dag.topological_order()
         for name in self.dag.roots:
             step = self.dag.get(name)
@@ -209,6 +258,33 @@ class BasePipeline:
                 available[name] = outputs
             else:
                 available[name] = None if incoming is None else incoming | outputs
+
+    def _warn_ignored_parameters(
+        self, load_groups: Any = None, storage_parameters: Any = None, use_fs_to_pass_data: bool = False
+    ) -> None:
+        """Warn (once each) about ``run()`` arguments and step resources that change nothing here."""
+        if load_groups is not None:
+            warn_ignored("Pipeline.run(load_groups=...)", "every step is loaded at the start of the run", 4)
+        if storage_parameters is not None:
+            warn_ignored(
+                "Pipeline.run(storage_parameters=...)",
+                f"each step's rows are stored in the run folder under cache_dir ({self._cache_dir})",
+                4,
+            )
+        if use_fs_to_pass_data:
+            warn_ignored(
+                "Pipeline.run(use_fs_to_pass_data=True)",
+                "rows pass between steps in memory (each step also writes its rows to the run folder)",
+                4,
+            )
+        for step in self.dag.steps.values():
+            for field in ("cpus", "gpus", "memory", "resources"):
+                if getattr(step.resources, field, None) is not None:
+                    warn_ignored(
+                        f"StepResources({field}=...)",
+                        "every step runs in this process; only `replicas` (batches processed at once) is used",
+                        4,
+                    )
 
     def _with_dataset(self, dataset: "InputDataset", batch_size: int) -> None:
         """Feed ``dataset`` to every root that is not a generator."""
@@ -261,11 +337,27 @@ class BasePipeline:
             _write_yaml(path, data)
 
     @classmethod
-    def from_dict(cls, data: Dict[str, Any], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
-        """Rebuild a pipeline from ``dump()``'s output (classes only from allowed modules)."""
+    def from_dict(
+        cls, data: Dict[str, Any], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
+    ) -> "BasePipeline":
+        """Rebuild a pipeline from ``dump()``'s output (classes only from allowed modules).
+
+        Args:
+            data: the dump.
+            allowed_modules: modules, besides ``distilabel``, whose classes the dump may use.
+            allow_trust_remote_code: let the dump set ``trust_remote_code: true``, which runs
+                code from the model's folder (also ``DISTILABEL_ALLOW_TRUST_REMOTE_CODE=1``).
+
+        Raises:
+            DistilabelUserError: a class outside the allowed modules, an invalid pipeline
+                name, or ``trust_remote_code`` without consent.
+        """
         from distilabel.steps.base import _Step
         from distilabel.utils.serialization import _allowed_modules
 
+        if not isinstance(data, dict):
+            raise DistilabelUserError(f"A pipeline dump is a mapping, not {type(data).__name__}.")
+        check_trust_remote_code(data, allow_trust_remote_code, source="The pipeline")
         body = data.get("pipeline", data)
         allowed = _allowed_modules(allowed_modules)
         target = cls
@@ -278,12 +370,12 @@ class BasePipeline:
             for entry in body.get("steps", []):
                 step_data = dict(entry["step"])
                 step_data.setdefault("name", entry.get("name"))
-                _Serializable.from_dict(step_data, allowed_modules=allowed)
+                _Serializable._from_dump(step_data, allowed)
             for connection in body.get("connections", []):
                 for target_name in connection.get("to", []):
                     pipeline.dag.add_edge(connection["from"], target_name)
             for entry in body.get("routing_batch_functions", []):
-                function = routing_from_dump(entry["routing_batch_function"])
+                function = routing_from_dump(entry)
                 function.step = pipeline.dag.get(entry["step"])
                 pipeline.set_routing_batch_function(entry["step"], function)
         if not all(isinstance(step, _Step) for step in pipeline.dag.steps.values()):
@@ -291,28 +383,95 @@ class BasePipeline:
         return pipeline
 
     @classmethod
-    def from_yaml(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        with open(path) as file:
-            data = yaml.load(file, Loader=loader)
-        return cls.from_dict(data, allowed_modules=allowed_modules)
+    def from_yaml(
+        cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
+    ) -> "BasePipeline":
+        """Rebuild a pipeline from a ``pipeline.yaml`` (bounded, safe YAML; see ``from_dict``)."""
+        return cls.from_dict(
+            read_yaml_file(path), allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code
+        )
 
     @classmethod
-    def from_json(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
-        return cls.from_dict(json.loads(Path(path).read_text()), allowed_modules=allowed_modules)
+    def from_json(
+        cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
+    ) -> "BasePipeline":
+        """Rebuild a pipeline from a JSON dump (see ``from_dict``)."""
+        return cls.from_dict(
+            read_json_file(path), allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code
+        )
 
     @classmethod
-    def from_file(cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = ()) -> "BasePipeline":
-        if str(path).endswith(".json"):
-            return cls.from_json(path, allowed_modules=allowed_modules)
-        return cls.from_yaml(path, allowed_modules=allowed_modules)
+    def from_file(
+        cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
+    ) -> "BasePipeline":
+        """``from_json`` for a ``.json`` file, else ``from_yaml``."""
+        load = cls.from_json if str(path).endswith(".json") else cls.from_yaml
+        return load(path, allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code)
 
     def get_runtime_parameters_info(self) -> Dict[str, Any]:
         """Each step's runtime parameters, with descriptions (what ``distilabel pipeline info`` shows)."""
         return {name: step.get_runtime_parameters_info() for name, step in self.dag.steps.items()}
 
+    def get_load_stages(self, load_groups: Any = None) -> "LoadStages":
+        """The stages in which distilabel 1.5 would load the steps, and each stage's last steps.
+
+        Global steps and ``load_groups`` (lists of steps or step names, or
+        ``"sequential_step_execution"``) make stages of their own (see
+        ``pipeline/load_stages.py``). This engine loads every step at the start.
+        """
+        from distilabel.pipeline.load_stages import get_load_stages
+
+        return get_load_stages(self, load_groups)
+
+    def draw(
+        self,
+        path: Optional[Union[str, os.PathLike]] = "pipeline.png",
+        top_to_bottom: bool = False,
+        show_edge_labels: bool = True,
+    ) -> Path:
+        """Write the pipeline as a Mermaid flowchart and return the file's path (nothing is downloaded).
+
+        distilabel 1.5 sent the chart to mermaid.ink for a PNG; this writes the Mermaid
+        text, which GitHub, Jupyter and most editors render. Given an image path
+        (``.png``, ``.jpg``, ``.svg``: 1.5's default ``pipeline.png``), the text goes to
+        the same name with ``.mmd``, with a warning.
+
+        Args:
+            path: the file to write.
+            top_to_bottom: draw top to bottom instead of left to right.
+            show_edge_labels: label each arrow with the columns it carries.
+        """
+        import warnings
+
+        from distilabel.pipeline.draw import pipeline_to_mermaid
+
+        target = Path(path if path is not None else "pipeline.mmd")
+        if target.suffix.lower() in (".png", ".jpg", ".jpeg", ".svg", ".webp"):
+            warnings.warn(
+                f"pipeline.draw() writes a Mermaid chart, not an image (rendering one needs a network"
+                f" service): writing {target.with_suffix('.mmd')} instead of {target}.",
+                UserWarning,
+                stacklevel=2,
+            )
+            target = target.with_suffix(".mmd")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(pipeline_to_mermaid(self, top_to_bottom=top_to_bottom, show_edge_labels=show_edge_labels))
+        return target
+
 
 _YAML_MAX_BYTES = 1_000_000
+
+
+def _check_pipeline_name(name: Any) -> str:
+    """The name names a folder in the cache: ``../x`` or ``/tmp/x`` must not write outside it."""
+    from distilabel.steps.base import _NAME_PATTERN
+
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
+        raise DistilabelUserError(
+            f"Invalid pipeline name {name!r}: it names the pipeline's folder in the cache, so it may only hold"
+            " letters, digits, '_' and '-' (like a step name), e.g. 'text-generation-pipeline'."
+        )
+    return name
 
 
 def _write_yaml(path: Path, data: Dict[str, Any]) -> None:
@@ -324,7 +483,8 @@ def _write_yaml(path: Path, data: Dict[str, Any]) -> None:
         return
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     with open(path, "w") as file:
-        yaml.dump(json.loads(text), file, Dumper=dumper, sort_keys=False, allow_unicode=True)
+        # clean_value: half an emoji in the data (a lone surrogate) cannot be written as UTF-8.
+        yaml.dump(clean_value(json.loads(text)), file, Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def _check_required_parameters(step: "_Step", component: Any, path: List[str]) -> None:

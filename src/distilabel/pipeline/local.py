@@ -18,7 +18,9 @@ branches meet.
 
 Every step appends its finished rows to its ``RowStore`` as they come; inboxes are
 bounded, so memory is bounded by what is in flight. Ctrl-C cancels the coroutines;
-the stores already hold every finished row.
+the stores already hold every finished row, and the ``KeyboardInterrupt`` raised,
+uncaught, prints one line saying how many rows were saved, where, and that running
+again resumes.
 
 Never pay twice: unless ``use_cache=False``, every task's LLM answers repeated
 requests from the pipeline's response cache, and a run resumes from the rows
@@ -27,11 +29,15 @@ skips the inputs they came from. A run stops cleanly, keeping its rows, when an
 offline batch job is not finished yet (its ids are recorded and polled by the next
 run) or when an LLM's circuit breaker opens. ``last_run_summary`` (and
 ``summary.json`` in the run folder) says what the run produced and what it cost.
+A run in which a task got no answer for any row is not "finished": its summary
+says ``failed`` and ``run()`` raises ``DistilabelRunFailedError`` (holding the kept
+rows), so a script calling it exits non-zero.
 """
 
 import asyncio
 import itertools
 import logging
+import sys
 import threading
 import time
 from collections import deque
@@ -60,8 +66,17 @@ from distilabel.pipeline.base import BasePipeline
 from distilabel.pipeline.progress import Progress
 from distilabel.pipeline.resume import JOBS_FILE, StepResume, load_jobs, prepare_resume, save_jobs
 from distilabel.pipeline.row_store import DONE_FILE, Group, KeyedRow, RowKey, RowStore
-from distilabel.pipeline.summary import build_summary, llm_stats
+from distilabel.pipeline.run_lock import RunLock
+from distilabel.pipeline.summary import (
+    DistilabelRunFailedError,
+    RunSummary,
+    build_summary,
+    is_run_interrupted,
+    llm_stats,
+    run_interrupted,
+)
 from distilabel.runtime.cache import ResponseCache
+from distilabel.utils.logging import log_level_from_env
 
 if TYPE_CHECKING:
     from distilabel.distiset import Distiset
@@ -103,17 +118,25 @@ class Pipeline(BasePipeline):
         Args:
             parameters: runtime parameters per step name, e.g.
                 ``{"text_generation": {"llm": {"generation_kwargs": {"temperature": 0.3}}}}``.
-            load_groups: accepted for compatibility; the local engine loads every step at once.
+            load_groups: ignored (with a warning): the local engine loads every step at once.
             use_cache: whether work of a previous run of the same pipeline may be reused.
-            storage_parameters: accepted for compatibility; rows are stored in the cache dir.
-            use_fs_to_pass_data: accepted for compatibility; rows pass in memory.
+            storage_parameters: ignored (with a warning): rows are stored in the run folder.
+            use_fs_to_pass_data: ignored (with a warning): rows pass in memory.
             dataset: rows to feed to the steps that have no generator upstream.
             dataset_batch_size: batch size of the generator made from ``dataset``.
             logging_handlers: extra handlers for the run's log records.
 
         Raises:
-            DistilabelUserError: the pipeline or the parameters are invalid (nothing ran).
+            DistilabelUserError: the pipeline or the parameters are invalid (nothing ran), or
+                an LLM cannot reach its server at all.
+            DistilabelRunFailedError: a task got no answer for any of its rows (e.g. every
+                request failed). It is raised after the summary is written, and holds the
+                rows in ``distiset``; a script that does not catch it exits non-zero.
+            KeyboardInterrupt: Ctrl-C; the finished rows are kept and the next run of the
+                same pipeline resumes from them. Uncaught, it prints one line (how many
+                rows were saved, where, how to resume) instead of a traceback.
         """
+        self._warn_ignored_parameters(load_groups, storage_parameters, use_fs_to_pass_data)
         return self._run(parameters, use_cache, dataset, dataset_batch_size, logging_handlers, dry_run=False)
 
     def dry_run(
@@ -122,6 +145,7 @@ class Pipeline(BasePipeline):
         """Run the pipeline on the first ``batch_size`` rows of each generator, without the cache."""
         from distilabel.steps.base import GeneratorStep
 
+        self._warn_ignored_parameters()
         generators = [s for s in self.dag.steps.values() if isinstance(s, GeneratorStep)]
         saved = {s.name: s.batch_size for s in generators}
         try:
@@ -141,13 +165,13 @@ class Pipeline(BasePipeline):
         logging_handlers: Optional[List[logging.Handler]],
         dry_run: bool,
     ) -> "Distiset":
-        from distilabel.distiset import create_distiset
-
         if dataset is not None:
             self._with_dataset(dataset, dataset_batch_size)
         self._apply_parameters(parameters)
         order = self.validate()
         run_dir = self._prepare_run_dir(order, "dry_run" if dry_run else "")
+        # Held until the dataset is built: no other run may write this folder meanwhile.
+        run = _RunResources(self, order, run_dir, use_cache and not dry_run, lock=self._take_run_lock())
         root = logging.getLogger("distilabel")
         handlers = [logging.FileHandler(run_dir / "pipeline.log"), *(logging_handlers or [])]
         if not root.handlers and not logging.getLogger().handlers:
@@ -155,9 +179,12 @@ class Pipeline(BasePipeline):
         for handler in handlers:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
             root.addHandler(handler)
-        if root.level == logging.NOTSET:
+        level_before, env_level = root.level, log_level_from_env()
+        if env_level is not None:
+            root.setLevel(env_level)  # DISTILABEL_LOG_LEVEL, for this run
+        elif root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
-        run = _RunResources(self, order, run_dir, use_cache and not dry_run)
+        distiset: Optional[Distiset] = None
         try:
             resume = run.prepare()
             engine = _Engine(self, order, run_dir, dry_run=dry_run, resume=resume)
@@ -165,19 +192,44 @@ class Pipeline(BasePipeline):
                 _run_coroutine(engine.run())
             except DistilabelOfflineBatchGenerationNotFinishedException:
                 run.finish(engine, "waiting_for_batch_jobs")
+                distiset = self._build_distiset(run_dir)
             except DistilabelCircuitOpenError as error:
                 run.finish(engine, "circuit_open", f"{error}\nThe finished rows are kept in {run_dir / 'steps'}.")
                 raise
-            except (KeyboardInterrupt, asyncio.CancelledError):
+            except KeyboardInterrupt:
+                raise run.interrupted(engine) from None
+            except asyncio.CancelledError:
                 run.finish(engine, "interrupted", f"Interrupted: the rows finished so far are in {run_dir / 'steps'}")
                 raise
+            except Exception as error:
+                run.finish(engine, "failed", f"Stopped by an error: {error}", quiet=True)
+                raise
             else:
-                run.finish(engine, "finished")
+                # Built before the run says it finished: a run without its dataset did not.
+                try:
+                    distiset = self._build_distiset(run_dir)
+                except Exception as error:
+                    run.finish(
+                        engine,
+                        "failed",
+                        f"The dataset could not be built: {error}\nThe rows are kept in {run_dir / 'steps'}.",
+                    )
+                    raise
+                summary = run.finish(engine, "finished")
+                if summary.status == "failed":
+                    raise run.failure(summary, distiset)
         finally:
             run.close()
             for handler in handlers:
                 root.removeHandler(handler)
                 handler.close()
+            if env_level is not None:
+                root.setLevel(level_before)
+        return distiset  # type: ignore[return-value]
+
+    def _build_distiset(self, run_dir: Path) -> "Distiset":
+        from distilabel.distiset import create_distiset
+
         return create_distiset(
             run_dir,
             {name: run_dir / "steps" / name for name in self.dag.leaves},
@@ -191,8 +243,11 @@ class _RunResources:
     """What a run sets up around the engine and undoes after it: the response cache,
     the resumed stores, offline batch jobs of an earlier run, and the summary."""
 
-    def __init__(self, pipeline: "Pipeline", order: List[str], run_dir: Path, use_cache: bool) -> None:
+    def __init__(
+        self, pipeline: "Pipeline", order: List[str], run_dir: Path, use_cache: bool, lock: Optional[RunLock] = None
+    ) -> None:
         self.pipeline = pipeline
+        self.lock = lock
         self.order = order
         self.run_dir = run_dir
         self.use_cache = use_cache
@@ -234,7 +289,21 @@ class _RunResources:
         self.before = llm_stats(self.steps)
         return self.resume
 
-    def finish(self, engine: "_Engine", status: str, message: Optional[str] = None) -> None:
+    def finish(
+        self, engine: "_Engine", status: str, message: Optional[str] = None, quiet: bool = False
+    ) -> RunSummary:
+        """Write and log the summary; a ``"finished"`` run in which a task got no answer
+        at all becomes ``"failed"``. With ``quiet``, a failure to summarise (the run is
+        already failing with its own error) is logged instead of raised."""
+        if not quiet:
+            return self._finish(engine, status, message)
+        try:
+            return self._finish(engine, status, message)
+        except Exception as error:
+            logger.warning("Could not summarise the run: %s", error)
+            return RunSummary({})
+
+    def _finish(self, engine: "_Engine", status: str, message: Optional[str]) -> RunSummary:
         waiting = self._record_jobs()
         if status == "waiting_for_batch_jobs":
             message = (
@@ -246,6 +315,9 @@ class _RunResources:
         summary = build_summary(
             engine.progress, self.steps, self.pipeline.dag.leaves, self.before, self.resume, self.cache
         )
+        unanswered = summary.unanswered_steps(self.steps) if status == "finished" else []
+        if unanswered:
+            status, message = "failed", self._unanswered_message(summary, unanswered)
         summary.status = status
         summary.message = message
         summary.offline_batch_jobs = waiting
@@ -254,8 +326,52 @@ class _RunResources:
             summary.write(self.run_dir / "summary.json")
         except OSError as error:
             logger.warning("Could not write the run summary: %s", error)
-        log = logger.info if status == "finished" else logger.warning
-        log(summary.text())
+        if status == "finished":
+            logger.info(summary.text())
+        elif status == "failed":
+            logger.error(summary.text())
+        else:
+            # An interrupted run ends with its message as the one line a person reads.
+            logger.warning(summary.text(with_message=status != "interrupted"))
+        return summary
+
+    def _unanswered_message(self, summary: RunSummary, names: List[str]) -> str:
+        parts = []
+        for name in names:
+            entry = summary[name]
+            errors = ", ".join(f"{reason} x{count}" for reason, count in entry.get("errors", {}).items())
+            example = _first_error(self.run_dir / "steps" / name, name)
+            parts.append(
+                f"every row of step {name!r} failed ({entry['rows']} rows; {errors})"
+                + (f", e.g. {example}" if example else "")
+            )
+        return (
+            "The run made no usable data: " + "; ".join(parts) + ". The rows, each with its error in"
+            f" distilabel_metadata, are kept in {self.run_dir / 'steps'}; fix the cause and run again"
+            " (failed rows are sent again, finished ones are reused)."
+        )
+
+    def failure(self, summary: RunSummary, distiset: Optional["Distiset"]) -> DistilabelRunFailedError:
+        """The error ``Pipeline.run`` raises for a run whose summary says ``"failed"``."""
+        names = summary.unanswered_steps(self.steps)
+        return DistilabelRunFailedError(summary.message or "The run failed.", names, summary, distiset)  # type: ignore[arg-type]
+
+    def interrupted(self, engine: "_Engine") -> KeyboardInterrupt:
+        """Summarise an interrupted run; the exception to raise says what was saved and how to resume."""
+        summary = self.finish(engine, "interrupted", quiet=True)
+        rows = sum(summary.leaves.values())
+        if self.use_cache:
+            how = "run the same command again to resume from them"
+        else:
+            how = "this run had use_cache=False, so a new run starts over; run with use_cache=True to resume"
+        message = f"Interrupted: {rows} finished rows are saved in {self.run_dir}; {how}."
+        summary.message = message
+        try:
+            summary.write(self.run_dir / "summary.json")
+        except OSError:
+            pass
+        _print_uncaught_interrupts_briefly()
+        return run_interrupted(message)
 
     def _record_jobs(self) -> Dict[str, List[str]]:
         """Save the ids of the batch jobs still running, so the next run polls them."""
@@ -270,10 +386,58 @@ class _RunResources:
         return {name: record["jobs_ids"] for name, record in jobs.items()}
 
     def close(self) -> None:
-        for name, previous in self.previous_caches.items():
-            self.steps[name].llm.use_cache(previous)  # type: ignore[attr-defined]
-        if self.cache is not None:
-            self.cache.close()
+        try:
+            for name, previous in self.previous_caches.items():
+                self.steps[name].llm.use_cache(previous)  # type: ignore[attr-defined]
+            if self.cache is not None:
+                self.cache.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+
+def _first_error(directory: Path, name: str) -> Optional[str]:
+    """The error of the first stored row of step ``name``, for the failure message."""
+    from distilabel.steps.base import DISTILABEL_METADATA_KEY
+
+    try:
+        rows = RowStore.read(directory)
+        try:
+            for _, row in rows:
+                error = (row.get(DISTILABEL_METADATA_KEY) or {}).get(f"error_{name}")
+                if isinstance(error, list):
+                    error = next((e for e in error if e), None)
+                if error:
+                    return str(error)
+                break
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+    except Exception:  # the message is still useful without an example
+        return None
+    return None
+
+
+def _print_uncaught_interrupts_briefly() -> None:
+    """Make an uncaught interruption of a run print its one-line message, not a traceback.
+
+    Python prints an uncaught exception with ``sys.excepthook``; the hook installed
+    here prints a run's ``KeyboardInterrupt`` as its message and hands everything
+    else to the hook it replaced (the exit status stays 130, as for any Ctrl-C).
+    """
+    previous = sys.excepthook
+    if getattr(previous, "_distilabel_brief_interrupts", False):
+        return
+
+    def excepthook(kind: Any, value: BaseException, traceback: Any) -> None:
+        if is_run_interrupted(value):
+            print(str(value), file=sys.stderr)
+        else:
+            previous(kind, value, traceback)
+
+    excepthook._distilabel_brief_interrupts = True  # type: ignore[attr-defined]
+    sys.excepthook = excepthook
 
 
 def _run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -281,6 +445,11 @@ def _run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False
+    else:
+        running = True
+    if not running:
+        # Outside the `except` above, so an error of the run is not chained to its RuntimeError.
         return asyncio.run(coro)
     result: Dict[str, Any] = {}
 
@@ -478,6 +647,8 @@ class _Engine:
         from distilabel.models.llms.base import AsyncLLM
 
         for name in self.order:
+            if self.resume[name].complete:
+                continue  # never loaded (see _load_all): an LLM it shares stays loaded for the others
             step = self.step(name)
             llm = getattr(step, "llm", None)
             try:

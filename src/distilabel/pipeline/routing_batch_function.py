@@ -105,14 +105,32 @@ _FACTORIES = {"sample_n_steps": sample_n_steps}
 
 
 def routing_from_dump(data: Dict[str, Any]) -> RoutingBatchFunction:
-    """Rebuild a routing batch function dumped by ``RoutingBatchFunction.dump``."""
-    factory = _FACTORIES.get(data.get("factory") or "")
+    """Rebuild a routing batch function from an entry of a pipeline dump's ``routing_batch_functions``.
+
+    Reads this package's entries, ``{"step", "routing_batch_function": {"factory",
+    "kwargs", ...}}``, and distilabel 1.5's, ``{"step", "description", "type_info":
+    {"module", "name", "kwargs"}}``. Either way only the factories defined here
+    (``sample_n_steps``) are called: a file cannot name another function.
+    """
+    if isinstance(data.get("routing_batch_function"), dict):
+        data = data["routing_batch_function"]
+        name, kwargs = data.get("factory") or "", data.get("kwargs") or {}
+    else:
+        info = data.get("type_info") or {}
+        module = info.get("module")
+        name, kwargs = info.get("name") or "", info.get("kwargs") or {}
+        if module is not None and module != __name__:
+            name = ""  # not one of ours
+    factory = _FACTORIES.get(name)
     if factory is None:
         raise DistilabelUserError(
             f"Cannot rebuild the routing batch function {data!r} from a file: only"
             f" {sorted(_FACTORIES)} can be; add custom ones in Python."
         )
-    return factory(**data.get("kwargs", {}))
+    function = factory(**kwargs)
+    if data.get("description"):
+        function.description = data["description"]
+    return function
 
 
 __all__ = ["RoutingBatchFunction", "routing_batch_function", "sample_n_steps"]

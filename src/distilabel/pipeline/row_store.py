@@ -11,15 +11,22 @@ with only those). So a later run can tell exactly which inputs a step finished
 (resume): a group whose last line is missing (a crash mid-write) never counts, and
 its rows were never sent on, because a group is written before it is sent. Rows
 are flushed after each write, so an interrupted run keeps everything it finished.
+A torn last line (invalid JSON, or bytes that are not UTF-8 because the write
+stopped inside a character, e.g. on a full disk) is left out when reading, so its
+group is redone. Text that cannot be encoded (a lone surrogate: half an emoji cut
+at ``max_tokens``) is stored with U+FFFD in its place instead of stopping the run.
 
 Beside ``rows.jsonl``: ``signature`` (the step's signature when its rows were
 written) and ``done`` (written when the step finished every input).
 """
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+
+from distilabel.utils.unicode import clean_text
 
 RowKey = Tuple[int, ...]
 KeyedRow = Tuple[RowKey, Dict[str, Any]]
@@ -27,6 +34,8 @@ KeyedRow = Tuple[RowKey, Dict[str, Any]]
 _ROWS_FILE = "rows.jsonl"
 SIGNATURE_FILE = "signature"
 DONE_FILE = "done"
+
+logger = logging.getLogger("distilabel.pipeline")
 
 
 class Group(NamedTuple):
@@ -67,7 +76,7 @@ class RowStore:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / _ROWS_FILE
-        self._file = open(self.path, "w" if fresh else "a", encoding="utf-8")  # noqa: SIM115
+        self._file = open(self.path, "wb" if fresh else "ab")  # noqa: SIM115
         self.count = 0
 
     def append(
@@ -85,7 +94,18 @@ class RowStore:
         tail = json.dumps(marker)
         # The marker rides on the last row's line: a group is committed by one complete line.
         lines = [*lines[:-1], lines[-1][:-1] + "," + tail[1:]] if lines else [tail]
-        self._file.write("\n".join(lines) + "\n")
+        text = "\n".join(lines) + "\n"
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            logger.warning(
+                "Step %r: a row holds text that cannot be encoded (a lone surrogate, e.g. an emoji cut"
+                " at max_tokens); it is stored with U+FFFD in its place.",
+                self.directory.name,
+            )
+            # Only inside JSON strings can such a code point be: replacing it keeps the JSON valid.
+            data = clean_text(text).encode("utf-8")
+        self._file.write(data)
         self._file.flush()
         self.count += len(rows)
 
@@ -114,11 +134,10 @@ class RowStore:
         path = Path(directory) / _ROWS_FILE
         if not path.exists():
             return
-        with open(path, encoding="utf-8") as file:
-            for line in file:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
+        with open(path, "rb") as file:
+            for raw in file:
+                record = _parse(raw)
+                if record is None:
                     continue  # torn last line of an interrupted write
                 if "k" in record:
                     yield tuple(record["k"]), record["r"]
@@ -135,16 +154,16 @@ class RowStore:
         rows: List[KeyedRow] = []
         lines: List[str] = []
         read = 0
-        with open(path, encoding="utf-8") as file:
-            for line in file:
-                read += len(line.encode("utf-8"))
+        with open(path, "rb") as file:
+            for raw in file:
+                read += len(raw)
                 if limit is not None and read > limit:
                     return
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
+                record = _parse(raw)
+                if record is None:
                     return  # a torn line can only be the last one
-                lines.append(line)
+                # A complete last line may lack its newline (a write cut just before it).
+                lines.append(raw.decode("utf-8") + ("" if raw.endswith(b"\n") else "\n"))
                 if "k" in record:
                     rows.append((tuple(record["k"]), record["r"]))
                 if "d" in record:
@@ -162,3 +181,12 @@ class RowStore:
     def keys(directory: Path) -> Set[RowKey]:
         """The keys of the rows stored under ``directory``."""
         return {key for key, _ in RowStore.read(directory)}
+
+
+def _parse(raw: bytes) -> Optional[Dict[str, Any]]:
+    """The record on one stored line, or ``None`` for a torn line (cut JSON or a cut character)."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) else None

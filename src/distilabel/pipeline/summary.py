@@ -1,12 +1,21 @@
-"""The run summary: what a run produced and what it cost, logged and written to ``summary.json``."""
+"""The run summary: what a run produced and what it cost, logged and written to ``summary.json``.
+
+It also decides how a run ends for the caller: a run in which some task got no
+answer at all (every row of it failed, e.g. the server was down) raises
+``DistilabelRunFailedError`` after the summary is written and the rows are kept, so
+a script exits non-zero; Ctrl-C raises a ``KeyboardInterrupt`` that, uncaught,
+prints as one line: how many rows were saved, where, and how to resume.
+"""
 
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
+from distilabel.errors import DistilabelUserError
 from distilabel.models.llms.base import AsyncLLM
 
 if TYPE_CHECKING:
+    from distilabel.distiset import Distiset
     from distilabel.pipeline.progress import Progress
     from distilabel.pipeline.resume import StepResume
     from distilabel.runtime.cache import ResponseCache
@@ -22,7 +31,8 @@ class RunSummary(dict):
     ``llm`` (this run's ``request_stats()``: requests, retries, cache hits...).
 
     Attributes:
-        status: ``"finished"``, ``"waiting_for_batch_jobs"``, ``"circuit_open"`` or ``"interrupted"``.
+        status: ``"finished"``, ``"failed"`` (a task got no answer for any of its rows, or an
+            error stopped the run), ``"waiting_for_batch_jobs"``, ``"circuit_open"`` or ``"interrupted"``.
         message: what to do next, when the run did not finish.
         leaves: rows out per leaf step (the datasets of the ``Distiset``).
         totals: requests, retries, cache hits, failed rows and tokens over all steps.
@@ -56,10 +66,12 @@ class RunSummary(dict):
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.as_dict(), indent=2, default=str))
 
-    def text(self) -> str:
-        """The summary as a person reads it in the log."""
+    def text(self, with_message: bool = True) -> str:
+        """The summary as a person reads it in the log (``message`` last, unless ``with_message=False``)."""
         totals = self.totals
-        head = {"finished": "Pipeline finished"}.get(self.status, f"Pipeline stopped ({self.status})")
+        head = {"finished": "Pipeline finished", "failed": "Pipeline failed"}.get(
+            self.status, f"Pipeline stopped ({self.status})"
+        )
         lines = [f"{head} in {self.elapsed:.1f} s"]
         for name, step in self.items():
             parts = [f"{name}: {step['rows']} rows"]
@@ -85,9 +97,65 @@ class RunSummary(dict):
             f" {totals.get('cache_hits', 0)} cache hits, {totals.get('failed_rows', 0)} failed rows,"
             f" tokens {totals.get('input_tokens', 0)} in / {totals.get('output_tokens', 0)} out"
         )
-        if self.message:
+        if self.message and with_message:
             lines.append(self.message)
         return "\n".join(lines)
+
+    def unanswered_steps(self, steps: Dict[str, Any]) -> List[str]:
+        """The tasks that ran on rows this run and got no answer for any of them.
+
+        A task counts when it sent work and nothing came back: for an ``AsyncLLM``,
+        every request failed and none was answered from the cache; for other LLMs,
+        every generation failed for a reason other than an unparsable answer and no
+        token was generated. An answer the task could not parse is the model's
+        quality, not a broken run, so it never counts; nor does a task that reused
+        finished rows of an earlier run (resending the few rows that failed then, and
+        fail again, is not a run that made nothing).
+        """
+        names = []
+        for name, entry in self.items():
+            step = steps.get(name)
+            if step is None or not _has_llm(step) or not entry.get("failed") or entry.get("resumed_rows"):
+                continue
+            stats = entry.get("llm") or {}
+            if isinstance(step.llm, AsyncLLM):
+                failed_requests = sum((stats.get("failed_requests") or {}).values())
+                answered = stats.get("requests", 0) - failed_requests + stats.get("cache_hits", 0)
+                if stats.get("requests", 0) > 0 and answered <= 0:
+                    names.append(name)
+                continue
+            unparsed = entry.get("errors", {}).get(_UNPARSABLE, 0)
+            new_rows = entry["rows"]
+            per_row = getattr(step, "num_generations", 1) if getattr(step, "group_generations", False) else 1
+            unanswered = entry["failed"] - unparsed
+            if new_rows > 0 and unanswered >= new_rows * per_row and not entry.get("output_tokens"):
+                names.append(name)
+        return names
+
+
+# How the progress counters group a failure of the task's parser (``format_output``).
+_UNPARSABLE = "format_output failed"
+
+
+class DistilabelRunFailedError(DistilabelUserError):
+    """A task got no answer for any of its rows: the run produced nothing usable.
+
+    Raised by ``Pipeline.run`` after the summary was written (``summary.json``) and
+    the rows were kept, so a script exits with a non-zero status instead of saving a
+    dataset of ``None``. The rows, each with its error in ``distilabel_metadata``,
+    are still available.
+
+    Attributes:
+        steps: the names of the tasks that got no answer.
+        summary: the run summary (``pipeline.last_run_summary``).
+        distiset: the rows the run made, failed ones included.
+    """
+
+    def __init__(self, message: str, steps: List[str], summary: "RunSummary", distiset: "Distiset") -> None:
+        super().__init__(message)
+        self.steps = steps
+        self.summary = summary
+        self.distiset = distiset
 
 
 def llm_stats(steps: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
@@ -155,4 +223,29 @@ def build_summary(
     return summary
 
 
-__all__ = ["RunSummary", "build_summary", "llm_stats"]
+def run_interrupted(message: str) -> KeyboardInterrupt:
+    """The ``KeyboardInterrupt`` ``Pipeline.run`` raises on Ctrl-C, saying ``message``.
+
+    A plain ``KeyboardInterrupt``, not a subclass: Python gives a script the exit
+    status of a program stopped by Ctrl-C (130) only for that exact type. It is
+    marked, so that uncaught it prints as its one-line message (see
+    ``is_run_interrupted``) instead of a traceback.
+    """
+    error = KeyboardInterrupt(message)
+    error.distilabel_interrupted = True  # type: ignore[attr-defined]
+    return error
+
+
+def is_run_interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is the interruption of a run raised by ``run_interrupted``."""
+    return isinstance(error, KeyboardInterrupt) and getattr(error, "distilabel_interrupted", False)
+
+
+__all__ = [
+    "DistilabelRunFailedError",
+    "RunSummary",
+    "build_summary",
+    "is_run_interrupted",
+    "llm_stats",
+    "run_interrupted",
+]

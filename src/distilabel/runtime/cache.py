@@ -3,9 +3,10 @@
 Each entry maps a hash of *what was sent* (the LLM's class and request-shaping
 fields such as ``model`` and ``base_url``, the input, the generation kwargs with
 their defaults filled in, ``num_generations`` and the structured output) to the
-``GenerateOutput`` that came back. Secrets never enter the hash: ``SecretStr``
-values and fields or kwargs named like a credential (``api_key``, ``*_token``,
-``*headers``...) are dropped, and URLs lose their user info and query string.
+``GenerateOutput`` that came back. Secrets (``distilabel.utils.secrets`` says what
+is one) never enter the hash: ``SecretStr`` values, fields or kwargs named like a
+credential (``api_key``, ``*_token``...) and ``*headers`` are dropped, and URLs lose
+their user info and query string.
 Outputs with a failed generation are not stored, so a re-run retries them.
 
 The store is SQLite in WAL mode (stdlib ``sqlite3``): every thread reads through
@@ -35,52 +36,33 @@ without a cache attached nothing is cached.
 
 import hashlib
 import json
+import logging
 import os
-import re
 import sqlite3
 import threading
 import time
 import weakref
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, SecretStr
+
+from distilabel.utils.secrets import is_header_container, is_secret_name, strip_url_credentials
 
 if TYPE_CHECKING:
     from distilabel.models.structured import StructuredOutput
     from distilabel.typing import GenerateOutput
 
 CACHE_FILE_NAME = "responses.sqlite"
+logger = logging.getLogger("distilabel.cache")
 _SCHEMA_VERSION = 1
-
-# Names of fields/kwargs whose values are credentials (or may carry them, like headers).
-_SECRET_NAME = re.compile(
-    r"(^|_)(api_?key|secret|password|passwd|token|access_key|credentials?|authorization|auth)$|headers$",
-    re.IGNORECASE,
-)
-
 
 # --- keys -------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def is_secret_name(name: str) -> bool:
-    """Whether a field or kwarg with this name may hold a credential."""
-    return bool(_SECRET_NAME.search(name))
-
-
-def strip_url_credentials(url: str) -> str:
-    """``url`` without user info and query string (where keys are sometimes passed)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    netloc = parts.hostname or ""
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+def _never_hashed(name: str) -> bool:
+    """Credentials (``distilabel.utils.secrets``), and headers, which carry them and never shape an answer."""
+    return is_secret_name(name) or is_header_container(name)
 
 
 def scrub(value: Any) -> Any:
@@ -93,7 +75,7 @@ def scrub(value: Any) -> Any:
         return {
             str(key): scrub(item)
             for key, item in value.items()
-            if not (isinstance(key, str) and is_secret_name(key)) and not isinstance(item, SecretStr)
+            if not (isinstance(key, str) and _never_hashed(key)) and not isinstance(item, SecretStr)
         }
     if isinstance(value, (list, tuple)):
         return [scrub(item) for item in value]
@@ -163,7 +145,8 @@ def request_key_material(
 
 def request_key(material: str) -> bytes:
     """The 32-byte key of a request, from ``request_key_material``."""
-    return hashlib.sha256(material.encode("utf-8")).digest()
+    # "surrogatepass": a prompt holding half an emoji still has a key (the same bytes otherwise).
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).digest()
 
 
 # --- the store ---------------------------------------------------------------------------------------
@@ -193,15 +176,9 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._hits = self._misses = self._stores = 0
         self._pid = os.getpid()
-        self._connections = _Connections(self.path)
+        self._read_error_logged = False
+        self._connections = _open_checked(self.path)
         self._writer = _Writer(self._connections, flush_interval)
-        with self._connections.get() as connection:
-            connection.execute(
-                # Rows are appended in rowid order and found through the small key index:
-                # 4x faster to write than a table clustered on random hash keys (measured).
-                "CREATE TABLE IF NOT EXISTS responses ("
-                " id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, value TEXT NOT NULL, created REAL NOT NULL)"
-            )
         # Commits pending stores when the cache is collected or the interpreter exits.
         self._finalizer = weakref.finalize(self, _close, self._writer, self._connections)
 
@@ -217,7 +194,14 @@ class ResponseCache:
         self._check_pid()
         text = self._writer.pending_value(key)
         if text is None:
-            row = self._connections.get().execute(_SELECT, (key,)).fetchone()
+            try:
+                row = self._connections.get().execute(_SELECT, (key,)).fetchone()
+            except sqlite3.DatabaseError as error:
+                if not _is_corruption(error):
+                    raise
+                # Damaged after it was opened: answer without it rather than stop the run.
+                self._log_read_error(error)
+                row = None
             text = row[0] if row is not None else None
         with self._lock:
             if text is None:
@@ -230,6 +214,12 @@ class ResponseCache:
         """Store a successful output for ``key`` (committed now, or by the writer thread)."""
         self._check_pid()
         text = json.dumps(output, separators=(",", ":"), ensure_ascii=False)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (half an emoji) cannot go into SQLite as text, and would fail the
+            # writer's whole batch: escaped, it is ASCII and reads back exactly as it was.
+            text = json.dumps(output, separators=(",", ":"), ensure_ascii=True)
         if self.write_behind:
             self._writer.put(key, text)
         else:
@@ -272,12 +262,22 @@ class ResponseCache:
     def __reduce__(self) -> Tuple[Any, ...]:
         return (_reopen, (str(self.path), self.write_behind, self.flush_interval))
 
+    def _log_read_error(self, error: sqlite3.DatabaseError) -> None:
+        if not self._read_error_logged:
+            self._read_error_logged = True
+            logger.warning(
+                "The response cache %s could not be read (%s): requests it cannot answer are sent again."
+                " Delete the file (or move it aside) to start a fresh cache.",
+                self.path,
+                error,
+            )
+
     def _check_pid(self) -> None:
         # After a fork the parent's connections and writer thread are not ours.
         if self._pid != os.getpid():
             self._pid = os.getpid()
             self._lock = threading.Lock()
-            self._connections = _Connections(self.path)
+            self._connections = _open_checked(self.path)
             self._writer = _Writer(self._connections, self.flush_interval)
             self._finalizer = weakref.finalize(self, _close, self._writer, self._connections)
 
@@ -405,6 +405,80 @@ class _Writer:
                 self._cond.notify_all()
                 if closing and not self._pending:
                     return
+
+
+def _open_checked(path: Path) -> _Connections:
+    """Connections to ``path``, checked readable; a corrupted file is moved aside for a fresh one.
+
+    A cache only saves money: losing it costs the answers it held, while a damaged file
+    that stops every run costs every run. So a file SQLite calls corrupt (a garbage
+    header, a truncated file, a WAL that writes garbage pages) is renamed to
+    ``<name>.corrupt-<timestamp>`` (its WAL beside it), with a warning, and a new one is made.
+    """
+    for attempt in range(2):
+        before = _inode(path)
+        connections = _Connections(path)
+        try:
+            _create_and_probe(connections.get())
+            return connections
+        except sqlite3.DatabaseError as error:
+            connections.close()
+            if attempt == 0 and _is_corruption(error):
+                if _inode(path) == before:  # not replaced meanwhile by another process doing the same
+                    moved = _move_aside(path)
+                    logger.warning(
+                        "The response cache %s is corrupted (%s): moved it to %s and started a fresh one."
+                        " Answers it held will be requested again.",
+                        path,
+                        error,
+                        moved,
+                    )
+                continue
+            raise type(error)(f"Cannot open the response cache {path}: {error}") from error
+    raise AssertionError("unreachable")
+
+
+def _create_and_probe(connection: sqlite3.Connection) -> None:
+    with connection:
+        connection.execute(
+            # Rows are appended in rowid order and found through the small key index:
+            # 4x faster to write than a table clustered on random hash keys (measured).
+            "CREATE TABLE IF NOT EXISTS responses ("
+            " id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, value TEXT NOT NULL, created REAL NOT NULL)"
+        )
+    # Cheap reads that reach the schema, the table's last page and the key index: they find
+    # a bad header, a truncated file or garbage pages, without reading the whole file.
+    connection.execute("SELECT max(id) FROM responses").fetchone()
+    connection.execute("SELECT value FROM responses ORDER BY id DESC LIMIT 1").fetchone()
+    connection.execute(_SELECT, (b"",)).fetchone()
+
+
+def _is_corruption(error: sqlite3.DatabaseError) -> bool:
+    name = getattr(error, "sqlite_errorname", None)  # Python 3.11+
+    if name is not None:
+        return name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"
+    # Corruption is a plain DatabaseError; locks, I/O and permissions are OperationalError.
+    return type(error) is sqlite3.DatabaseError
+
+
+def _inode(path: Path) -> Optional[int]:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename ``path`` (and its WAL) to ``<name>.corrupt-<timestamp>``; drop its shared-memory index."""
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    os.replace(path, target)
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        # Beside its database under SQLite's own naming, so opening the moved file reads it too.
+        os.replace(wal, target.with_name(target.name + "-wal"))
+    path.with_name(path.name + "-shm").unlink(missing_ok=True)
+    return target
 
 
 def _close(writer: _Writer, connections: _Connections) -> None:

@@ -18,7 +18,7 @@ _EXPORTS = {
     "LoadDataFromHub": ".generators.huggingface",
     "KeepColumns": ".columns.keep",
     "CombineColumns": ".columns.group",
-    "CombineOutputs": ".columns.group",
+    "CombineOutputs": ".columns.combine",
     "GroupColumns": ".columns.group",
     "MergeColumns": ".columns.merge",
     "ExpandColumns": ".columns.expand",
@@ -53,8 +53,9 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from distilabel.steps.base import GeneratorStep, GlobalStep, Step, StepInput, StepResources
+    from distilabel.steps.columns.combine import CombineOutputs
     from distilabel.steps.columns.expand import ExpandColumns
-    from distilabel.steps.columns.group import CombineColumns, CombineOutputs, GroupColumns
+    from distilabel.steps.columns.group import CombineColumns, GroupColumns
     from distilabel.steps.columns.keep import KeepColumns
     from distilabel.steps.columns.merge import MergeColumns
     from distilabel.steps.decorator import step

@@ -8,12 +8,15 @@ when ``process`` runs.
 """
 
 import inspect
+import json
 import logging
 import re
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     ClassVar,
     Dict,
     Iterator,
@@ -28,7 +31,9 @@ from pydantic import ConfigDict, Field, PositiveInt, PrivateAttr, field_validato
 from typing_extensions import Annotated
 
 from distilabel.errors import DistilabelUserError
+from distilabel.mixins.requirements import RequirementsMixin
 from distilabel.mixins.runtime_parameters import RuntimeParameter, RuntimeParametersMixin
+from distilabel.mixins.signature import SignatureMixin
 from distilabel.utils.serialization import _Serializable
 
 if TYPE_CHECKING:
@@ -43,8 +48,30 @@ DISTILABEL_METADATA_KEY = "distilabel_metadata"
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
+# distilabel 1.5's rule: an underscore before every capital but the first, so
+# ``CLAIR`` is ``c_l_a_i_r`` and ``FormatTextGenerationSFT`` is
+# ``format_text_generation_s_f_t``. Users' ``parameters={...}`` keys and 1.5 dumps
+# name steps this way, so the default names must be the same.
+_CAPITAL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
 def camel_to_snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
+    """A class name as distilabel 1.5 writes it in default step names (``TextGeneration`` -> ``text_generation``)."""
+    return _CAPITAL.sub("_", name).lower()
+
+
+def _infer_step_name(step_cls_name: str, pipeline: Optional["BasePipeline"] = None) -> str:
+    """The default name of a step of class ``step_cls_name``: ``<snake_case>_<n>``.
+
+    ``n`` is the first number from 0 that no step of ``pipeline`` has taken yet, as in
+    distilabel 1.5 (``text_generation_0``, then ``text_generation_1``, ...).
+    """
+    base = camel_to_snake(step_cls_name)
+    index = 0
+    if pipeline is not None:
+        while f"{base}_{index}" in pipeline.dag.steps:
+            index += 1
+    return f"{base}_{index}"
 
 
 class StepResources(RuntimeParametersMixin, _Serializable):
@@ -52,10 +79,10 @@ class StepResources(RuntimeParametersMixin, _Serializable):
 
     Attributes:
         replicas: how many copies of the step process batches at the same time.
-        cpus: CPUs per replica (informational for the local engine).
-        gpus: GPUs per replica (informational for the local engine).
-        memory: memory in bytes per replica (informational for the local engine).
-        resources: custom resources per replica.
+        cpus: CPUs per replica (the local engine ignores it, with a warning).
+        gpus: GPUs per replica (the local engine ignores it, with a warning).
+        memory: memory in bytes per replica (the local engine ignores it, with a warning).
+        resources: custom resources per replica (the local engine ignores it, with a warning).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -69,7 +96,7 @@ class StepResources(RuntimeParametersMixin, _Serializable):
     )
 
 
-class _Step(RuntimeParametersMixin, _Serializable, ABC):
+class _Step(RuntimeParametersMixin, RequirementsMixin, SignatureMixin, _Serializable, ABC):
     """What every step shares: a name, its columns, mappings, connections.
 
     Attributes:
@@ -96,11 +123,31 @@ class _Step(RuntimeParametersMixin, _Serializable, ABC):
     use_cache: bool = True
 
     _pipeline: Optional["BasePipeline"] = PrivateAttr(default=None)
+    _pipeline_artifacts_path: Optional[Path] = PrivateAttr(default=None)
     _logger: logging.Logger = PrivateAttr(default=None)
 
     # Steps whose output keeps only their own ``outputs`` (e.g. KeepColumns); the
     # pipeline uses this to know which columns flow past them.
     _replaces_columns: ClassVar[bool] = False
+
+    def __init__(self, **data: Any) -> None:
+        # ``Step(pipeline=p)`` (distilabel 1.5) adds the step to ``p`` as if it were
+        # created inside ``with p:``.
+        pipeline = data.pop("pipeline", None)
+        if pipeline is None:
+            super().__init__(**data)
+            return
+        from distilabel.pipeline.base import _CURRENT, BasePipeline
+
+        if not isinstance(pipeline, BasePipeline):
+            raise DistilabelUserError(
+                f"{type(self).__name__}(pipeline=...) takes a Pipeline, got {type(pipeline).__name__}."
+            )
+        token = _CURRENT.set(pipeline)
+        try:
+            super().__init__(**data)
+        finally:
+            _CURRENT.reset(token)
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
@@ -108,8 +155,7 @@ class _Step(RuntimeParametersMixin, _Serializable, ABC):
 
         pipeline = current_pipeline()
         if self.name is None:
-            index = pipeline.dag.count_prefix(camel_to_snake(type(self).__name__)) if pipeline else 0
-            self.name = f"{camel_to_snake(type(self).__name__)}_{index}"
+            self.name = _infer_step_name(type(self).__name__, pipeline)
         self._logger = logging.getLogger(f"distilabel.step.{self.name}")
         if pipeline is not None:
             pipeline.add_step(self)
@@ -178,24 +224,58 @@ class _Step(RuntimeParametersMixin, _Serializable, ABC):
                     raise unknown_name_error(f"column in {kind}", key, columns, f"step {self.name!r}")
 
     def _map_input_row(self, row: Dict[str, Any]) -> Dict[str, Any]:
-        """A view of ``row`` with the dataset's columns renamed to the step's input names."""
+        """A view of ``row`` with the dataset's columns renamed to the step's input names.
+
+        ``row`` itself is left as it is: ``_map_output_row`` needs it to restore a
+        column the view hid (a column already named like one of the step's inputs).
+        """
         if not self.input_mappings:
             return row
-        mapped = dict(row)
-        for step_name, column in self.input_mappings.items():
-            if column in mapped:
-                mapped[step_name] = mapped.pop(column)
+        sources = {column: name for name, column in self.input_mappings.items() if column in row}
+        mapped: Dict[str, Any] = {}
+        for key, value in row.items():
+            if key in sources:
+                mapped[sources[key]] = value
+            elif key not in mapped:
+                mapped[key] = value
+        # A mapped input wins over a column that already had the step's input name.
+        for name, column in self.input_mappings.items():
+            if column in row:
+                mapped[name] = row[column]
         return mapped
 
-    def _map_output_row(self, row: Dict[str, Any]) -> Dict[str, Any]:
-        """Restore mapped input names and apply ``output_mappings`` to an output row."""
-        for step_name, column in self.input_mappings.items():
-            if step_name in row and step_name != column:
-                row[column] = row.pop(step_name)
-        for step_name, column in self.output_mappings.items():
-            if step_name in row:
-                row[column] = row.pop(step_name)
-        return row
+    def _map_output_row(self, row: Dict[str, Any], source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Apply ``output_mappings`` and give mapped inputs back their dataset names.
+
+        As in distilabel 1.5, a column ``c`` goes to ``output_mappings[c]``, else to
+        ``input_mappings[c]``, else stays ``c``. When two columns land on the same
+        name, the step's own output wins (``TextGeneration`` reading ``generation``
+        as ``answer`` keeps the first ``generation`` and writes its own under its
+        ``output_mappings`` name). ``source``, the input row the output row was made
+        of, restores the columns the input view hid.
+        """
+        if not self.input_mappings and not self.output_mappings:
+            return row
+        outputs = self.get_outputs()
+        result: Dict[str, Any] = {}
+        from_output: Dict[str, bool] = {}
+        for key, value in row.items():
+            is_output = key in outputs or key in self.output_mappings
+            if key in self.output_mappings:
+                target = self.output_mappings[key]
+            elif key in self.input_mappings and (source is None or self.input_mappings[key] in source):
+                target = self.input_mappings[key]
+            else:
+                target = key
+            if target in result and from_output[target] and not is_output:
+                continue
+            result[target] = value
+            from_output[target] = is_output
+        if source is not None:
+            for name, column in self.input_mappings.items():
+                if name != column and column in source and name in source and name not in result:
+                    result[name] = source[name]
+        return result
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -205,6 +285,53 @@ class _Step(RuntimeParametersMixin, _Serializable, ABC):
 
     def unload(self) -> None:
         """Release what ``load`` acquired."""
+
+    # --- artifacts ------------------------------------------------------------------------------
+
+    def set_pipeline_artifacts_path(self, path: Path) -> None:
+        """Set the folder where the steps of the running pipeline keep their artifacts (the pipeline does)."""
+        self._pipeline_artifacts_path = Path(path)
+
+    @property
+    def artifacts_directory(self) -> Optional[Path]:
+        """This step's artifacts folder (``<run folder>/steps_artifacts/<step name>``), once the pipeline set it."""
+        if self._pipeline_artifacts_path is None:
+            return None
+        return self._pipeline_artifacts_path / str(self.name)
+
+    def save_artifact(
+        self,
+        name: str,
+        write_function: Callable[[Path], None],
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """Save a file (or files) the step made besides its rows, e.g. a plot or a model.
+
+        ``write_function`` is called with the artifact's own folder,
+        ``<artifacts_directory>/<name>``, and writes into it; ``metadata`` is written
+        beside it as ``metadata.json``. The distiset of the run carries the artifacts
+        (``Distiset.artifacts_path``): ``save_to_disk`` and ``push_to_hub`` copy them
+        under ``artifacts/``. Outside a pipeline run there is no folder: the artifact
+        is not saved, with a warning.
+
+        Args:
+            name: the artifact's name (its folder's name).
+            write_function: writes the artifact into the folder it receives.
+            metadata: JSON-serializable facts about the artifact.
+        """
+        if self.artifacts_directory is None:
+            self._logger.warning(
+                f"Artifact {name!r} of step {self.name!r} is not saved: the step is not running in a pipeline,"
+                " so it has no artifacts folder."
+            )
+            return
+        if not name or Path(name).name != name or name in (".", ".."):
+            raise DistilabelUserError(f"Invalid artifact name {name!r}: it names a folder, so it cannot hold '/'.")
+        folder = self.artifacts_directory / name
+        folder.mkdir(parents=True, exist_ok=True)
+        self._logger.info(f"Saving artifact {name!r} of step {self.name!r} in {folder}")
+        write_function(folder)
+        (folder / "metadata.json").write_text(json.dumps(metadata or {}, indent=2, default=str))
 
     # --- connections ----------------------------------------------------------------------------
 
@@ -285,6 +412,19 @@ class _Step(RuntimeParametersMixin, _Serializable, ABC):
         return any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in self.process_parameters)
 
 
+def _check_batch_size(name: str, value: Any) -> Any:
+    """Reject a batch size below 1 with a message that says what it is (before pydantic's own check)."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return value  # pydantic reports the type
+    if isinstance(number, (int, float)) and not isinstance(number, bool) and number < 1:
+        raise ValueError(f"{name} is a number of rows per batch and must be at least 1, got {value!r}")
+    return value
+
+
 def _columns_dict(columns: "StepColumns") -> Dict[str, bool]:
     if isinstance(columns, dict):
         return dict(columns)
@@ -307,15 +447,27 @@ class Step(_Step, ABC):
         default=50, description="The number of rows that will contain the batches processed by the step."
     )
 
+    @field_validator("input_batch_size", mode="before")
+    @classmethod
+    def _check_input_batch_size(cls, value: Any) -> Any:
+        return _check_batch_size("input_batch_size", value)
+
     @abstractmethod
     def process(self, *inputs: StepInput) -> "StepOutput":
         """Process a batch of rows and yield the resulting rows."""
 
     def process_applying_mappings(self, *args: List[Dict[str, Any]]) -> "StepOutput":
         """``process`` with ``input_mappings`` / ``output_mappings`` applied around it."""
+        if not self.input_mappings and not self.output_mappings:
+            yield from self.process(*args)
+            return
         inputs = [[self._map_input_row(row) for row in batch] for batch in args]
+        # An output row is paired with the input it came from when a batch comes out
+        # whole, one row per input (what almost every step does).
+        sources = list(args[0]) if len(args) == 1 else None
         for batch in self.process(*inputs):
-            yield [self._map_output_row(row) for row in batch]
+            paired = sources if sources is not None and len(batch) == len(sources) else None
+            yield [self._map_output_row(row, paired[i] if paired else None) for i, row in enumerate(batch)]
 
 
 class GeneratorStep(_Step, ABC):
@@ -328,9 +480,14 @@ class GeneratorStep(_Step, ABC):
         batch_size: how many rows each yielded batch holds.
     """
 
-    batch_size: RuntimeParameter[int] = Field(
+    batch_size: RuntimeParameter[PositiveInt] = Field(
         default=50, description="The number of rows each batch generated by the step will contain."
     )
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _check_batch_size_field(cls, value: Any) -> Any:
+        return _check_batch_size("batch_size", value)
 
     @abstractmethod
     def process(self, offset: int = 0) -> "GeneratorStepOutput":

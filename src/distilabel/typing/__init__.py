@@ -20,12 +20,23 @@ from distilabel.typing.models import (
     TextContent,
     TokenCount,
 )
-from distilabel.typing.pipeline import InputDataset, PipelineRuntimeParametersInfo, StepProgress
+from distilabel.typing.pipeline import (
+    DownstreamConnectable,
+    DownstreamConnectableSteps,
+    InputDataset,
+    LoadGroups,
+    PipelineRuntimeParametersInfo,
+    StepLoadStatus,
+    StepProgress,
+    UpstreamConnectableSteps,
+)
 from distilabel.typing.steps import GeneratorStepOutput, StepColumns, StepOutput
 
 __all__ = [
     "ChatItem",
     "ChatType",
+    "DownstreamConnectable",
+    "DownstreamConnectableSteps",
     "FormattedInput",
     "GenerateOutput",
     "GeneratorStepOutput",
@@ -37,15 +48,18 @@ __all__ = [
     "LLMLogprobs",
     "LLMOutput",
     "LLMStatistics",
+    "LoadGroups",
     "Logprob",
     "OutlinesStructuredOutputType",
     "PipelineRuntimeParametersInfo",
     "StandardInput",
     "StepColumns",
+    "StepLoadStatus",
     "StepOutput",
     "StepProgress",
     "StructuredInput",
     "StructuredOutputType",
     "TextContent",
     "TokenCount",
+    "UpstreamConnectableSteps",
 ]

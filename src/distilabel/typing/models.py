@@ -1,12 +1,9 @@
 """Types exchanged with models: chat messages, structured output specs, generation results."""
 
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Tuple, Type, TypeVar, Union
 
 from pydantic import BaseModel
 from typing_extensions import NotRequired, Required, TypedDict
-
-if TYPE_CHECKING:
-    pass
 
 
 class TextContent(TypedDict, total=False):
@@ -93,8 +90,17 @@ class GenerateOutput(TypedDict):
     present when at least one generation failed."""
 
 
-HiddenState = "NDArray[Any]"
-"""The last hidden state of a model for one input: an array of shape (tokens, width)."""
+if TYPE_CHECKING:
+    from numpy import floating
+    from numpy.typing import NDArray
+
+    _Float = TypeVar("_Float", bound=floating[Any])
+    HiddenState = NDArray[_Float]
+else:
+    # As in distilabel 1.5: ``Any`` at run time, so annotations with it evaluate
+    # without importing numpy.
+    HiddenState = Any
+"""The last hidden state of a model for one input: a numpy array of shape (tokens, width)."""
 
 __all__ = [
     "ChatItem",

@@ -45,6 +45,29 @@ def template_variables(source: str) -> FrozenSet[str]:
     return frozenset(meta.find_undeclared_variables(sandboxed_environment().parse(source)))
 
 
+def check_column_in_template(
+    column: str, template: str, page: str = "components-gallery/tasks/textgeneration/"
+) -> None:
+    """Raise unless ``template`` uses the variable ``column`` (``{{ column }}``, or in a ``{% ... %}`` tag).
+
+    Args:
+        column: the column a task reads.
+        template: the Jinja template the user gave.
+        page: the documentation page the error points to.
+
+    Raises:
+        DistilabelUserError: the template does not use ``column``, so its value would never reach the prompt.
+    """
+    from distilabel.errors import DistilabelUserError
+
+    if column not in template_variables(template):
+        raise DistilabelUserError(
+            f"The column {column!r} is not used by the template: name it in the template (e.g."
+            f" {{{{ {column} }}}}) or leave it out of `columns`.",
+            page=page,
+        )
+
+
 @lru_cache(maxsize=256)
 def package_template(name: str) -> str:
     """The text of a template shipped in ``distilabel/steps/tasks/templates/`` (e.g. ``"ultrafeedback/honesty.jinja2"``)."""
@@ -52,4 +75,11 @@ def package_template(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-__all__ = ["compile_template", "package_template", "render_template", "sandboxed_environment", "template_variables"]
+__all__ = [
+    "check_column_in_template",
+    "compile_template",
+    "package_template",
+    "render_template",
+    "sandboxed_environment",
+    "template_variables",
+]

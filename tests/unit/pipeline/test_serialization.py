@@ -33,7 +33,9 @@ def test_dump_has_steps_connections_and_no_runtime_state(tmp_path: Path) -> None
     assert body["routing_batch_functions"][0]["routing_batch_function"]["kwargs"] == {"n": 2}
 
 
-def test_yaml_round_trip_runs(tmp_path: Path) -> None:
+def test_yaml_round_trip_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A loaded pipeline has the default cache dir, which must not be the home folder's.
+    monkeypatch.setenv("DISTILABEL_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "pipeline.yaml"
     build(tmp_path).save(path)
     with pytest.raises(DistilabelUserError, match="Refusing to load"):

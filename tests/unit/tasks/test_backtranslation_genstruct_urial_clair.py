@@ -147,7 +147,7 @@ def test_urial_bad_rows_fail_alone_with_a_reason() -> None:
             {"instruction": "hi"},
         ],
     )
-    errors = [r["distilabel_metadata"].get("error_urial_0") for r in rows]
+    errors = [r["distilabel_metadata"].get("error_u_r_i_a_l_0") for r in rows]  # URIAL's default name, as distilabel 1.5 makes it
     assert "last message must be from the user" in errors[0]
     assert "needs an 'instruction' or a 'conversation'" in errors[1]
     assert [r["generation"] for r in rows] == [None, None, "fine"]

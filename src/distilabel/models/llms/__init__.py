@@ -31,6 +31,9 @@ LLM_EXPORTS = {
     "vLLM": ".vllm",
     "CudaDevicePlacementMixin": "distilabel.models.mixins.cuda_device_placement",
     "MagpieChatTemplateMixin": "distilabel.models.mixins.magpie",
+    # distilabel 1.5 re-exports these types here (and so from distilabel.models and distilabel.llms).
+    "GenerateOutput": "distilabel.typing.models",
+    "HiddenState": "distilabel.typing.models",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, LLM_EXPORTS)

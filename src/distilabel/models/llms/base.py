@@ -25,7 +25,6 @@ from typing import (
     Dict,
     FrozenSet,
     List,
-    NamedTuple,
     Optional,
     Tuple,
     Type,
@@ -53,7 +52,7 @@ from distilabel.exceptions import DistilabelOfflineBatchGenerationNotFinishedExc
 from distilabel.mixins.runtime_parameters import (
     RuntimeParameter,
     RuntimeParameterInfo,
-    RuntimeParametersMixin,
+    RuntimeParametersModelMixin,
     RuntimeParametersNames,
 )
 from distilabel.models.llms.outputs import (
@@ -67,6 +66,7 @@ from distilabel.models.structured import (
     normalize_structured_output,
     split_formatted_input,
 )
+from distilabel.runtime.accounts import AccountLimits, LimitSettings, account_key, limits_for
 from distilabel.runtime.cache import (
     ResponseCache,
     canonical_json,
@@ -74,10 +74,15 @@ from distilabel.runtime.cache import (
     request_key_material,
 )
 from distilabel.runtime.circuit_breaker import CircuitBreaker
-from distilabel.runtime.concurrency import OVERLOAD_STATUSES, AdaptiveConcurrencyLimiter
+from distilabel.runtime.concurrency import OVERLOAD_STATUSES
 from distilabel.runtime.loops import BackgroundLoop, LoopLocal
-from distilabel.runtime.rate_limit import RateLimiter, estimate_tokens, used_tokens
-from distilabel.runtime.retries import ErrorInfo, ErrorKind, RetryPolicy, classify_error
+from distilabel.runtime.rate_limit import estimate_tokens, used_tokens
+from distilabel.runtime.retries import (
+    ErrorInfo,
+    ErrorKind,
+    RetryPolicy,
+    classify_error,
+)
 from distilabel.runtime.stats import RequestStats
 from distilabel.utils.docstring import describe_arguments
 from distilabel.utils.names import unknown_name_error
@@ -130,13 +135,13 @@ class _RequestState:
         self.kwargs_json: Tuple[Any, str] = (None, "")
         self.stats = RequestStats()
         self.limits: LoopLocal = LoopLocal()
-        self.latest_limits: Optional[_Limits] = None
+        self.latest_limits: Optional[AccountLimits] = None
         # The LLM-level structured output spec and its normalised form.
         self.structured: Optional[Tuple[Any, Optional[StructuredOutput]]] = None
         self.breaker: Optional[CircuitBreaker] = None
 
 
-class LLM(RuntimeParametersMixin, _Serializable, ABC):
+class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
     """Base class for LLMs that generate synchronously, a batch of inputs at a time.
 
     Subclasses implement ``model_name``, ``load()`` and ``generate()``; the keyword
@@ -291,6 +296,10 @@ class LLM(RuntimeParametersMixin, _Serializable, ABC):
             kwargs_json = canonical_json({**self._generation_signature().defaults, **kwargs})
             state.kwargs_json = (copy.deepcopy(kwargs), kwargs_json)
         material = request_key_material(self._cache_identity(), prompt, num_generations, kwargs_json, structured)
+        draw = getattr(prompt, "cache_draw", None)
+        if draw is not None:
+            # A repeated ask that must be a new sample (distilabel.steps.tasks.base.SampledChat).
+            material += f"\x1fdraw={draw}"
         return request_key(material)
 
     def _generate_through_cache(
@@ -515,7 +524,21 @@ class _GenerationSignature:
             validated = self._model.model_validate(kwargs)
         except ValidationError as error:
             raise _generation_kwarg_error(self.owner, error) from None
-        return {name: getattr(validated, name) if name in self.parameters else value for name, value in kwargs.items()}
+        result = {name: getattr(validated, name) if name in self.parameters else value for name, value in kwargs.items()}
+        for name in _TOKEN_LIMIT_KWARGS.intersection(result):
+            value = result[name]
+            # A limit of 0 or less is no limit a provider honours, and it would count as
+            # negative tokens against `tokens_per_minute`.
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
+                raise DistilabelUserError(
+                    f"Invalid generation kwarg for {self.owner}: {name!r} must be a positive number of tokens,"
+                    f" got {value!r}."
+                )
+        return result
+
+
+# Generation kwargs that cap how many tokens are generated.
+_TOKEN_LIMIT_KWARGS = frozenset({"max_new_tokens", "max_tokens", "max_output_tokens", "max_completion_tokens"})
 
 
 def _generation_kwarg_error(owner: str, error: ValidationError) -> DistilabelUserError:
@@ -655,6 +678,9 @@ class AsyncLLM(LLM):
             num_generations: how many generations to make for each input.
             **kwargs: generation kwargs, see ``agenerate``.
         """
+        # Checked before the background loop starts: a bad kwarg raises here, from the
+        # caller's thread, and leaves no loop thread behind.
+        kwargs = self.validate_generation_kwargs({**(self.generation_kwargs or {}), **kwargs})
         return self._background_loop.run(self.agenerate_batch(inputs, num_generations, **kwargs))
 
     async def agenerate_batch(
@@ -717,6 +743,7 @@ class AsyncLLM(LLM):
                 stats.retries += attempt > 0
                 output, error, info = await self._send(input, num_generations, kwargs)
                 slot.report(error is None, info.status)
+            limits.reach.record(None if error is None else info)
             if error is None:
                 breaker.record(None)
                 limits.rate.settle(tokens, used_tokens(output))
@@ -725,7 +752,10 @@ class AsyncLLM(LLM):
             stats.count_failure(info.status, error)
             breaker.record(describe_error(error))
             if info.kind is ErrorKind.AUTH:
-                raise self._auth_error(error) from error
+                # Not chained: the SDK's exception may quote the key (its message, redacted, is in ours).
+                raise self._auth_error(error) from None
+            if limits.reach.should_stop(info, attempt):
+                raise limits.reach.error(type(self).__name__, info, getattr(self, "base_url", None))
             if info.kind is ErrorKind.ROW or attempt == policy.max_retries:
                 break
             # Sleep outside the limiter, so waiting retries do not hold request slots; an
@@ -755,22 +785,40 @@ class AsyncLLM(LLM):
             error = TimeoutError(f"no response within {self.timeout:g} s (the LLM's `timeout`)")
             return None, error, ErrorInfo(ErrorKind.RETRY)
         except Exception as exc:
-            return None, exc, self._classify_error(exc)
+            info = self._classify_error(exc)
+            # Report what really happened (e.g. "connection refused"), not the SDK's wrapper.
+            return None, info.network.as_error(exc) if info.network is not None else exc, info
         return output, None, _OK
 
-    def _new_limits(self) -> "_Limits":
+    def _new_limits(self) -> "AccountLimits":
         # Make this loop's client now: creating one can block the loop (about 0.6 s for
         # openai's, measured), which would bunch up the first requests the limits let go.
         try:
             self.aclient  # noqa: B018
         except Exception:
             pass  # the first request reports it, classified like any failure
-        limits = _Limits(
-            AdaptiveConcurrencyLimiter(self.max_concurrent_requests),
-            RateLimiter(self.requests_per_minute, self.tokens_per_minute),
-        )
+        settings = LimitSettings(self.max_concurrent_requests, self.requests_per_minute, self.tokens_per_minute)
+        limits = limits_for(self._account(), settings)
         self._state.latest_limits = limits
         return limits
+
+    def _account(self) -> str:
+        """Who the provider counts this LLM's requests against: its class of API, base URL and key.
+
+        LLMs with neither a base URL nor an API key (local servers, test doubles) are
+        their own account.
+        """
+        base_url = getattr(self, "base_url", None)
+        key = getattr(self, "api_key", None)
+        key = key.get_secret_value() if isinstance(key, SecretStr) else key
+        if not base_url and not key:
+            return account_key("object", id(self))
+        return account_key(type(self)._provider_family(), base_url, key)
+
+    @classmethod
+    def _provider_family(cls) -> str:
+        """The API an LLM class speaks: its module (OpenAI-compatible subclasses share OpenAI's)."""
+        return cls.__module__
 
     def _breaker(self, state: "_RequestState") -> CircuitBreaker:
         if state.breaker is None:
@@ -797,6 +845,7 @@ class AsyncLLM(LLM):
             stats.update(limits.concurrency.stats())
             stats["rate_limit_waits"] = limits.rate.waits
             stats["rate_limit_wait_seconds"] = round(limits.rate.waited_seconds, 3)
+            stats["rate_limit_header_pauses"] = limits.rate.header_pauses
         stats["circuit_open"] = state.breaker is not None and state.breaker.is_open
         return stats
 
@@ -832,13 +881,6 @@ class AsyncLLM(LLM):
                 f"{type(self).__name__} needs an API key: set the {env} environment variable or pass `api_key`."
             )
         return value
-
-
-class _Limits(NamedTuple):
-    """The limits an LLM applies to its requests on one event loop."""
-
-    concurrency: AdaptiveConcurrencyLimiter
-    rate: RateLimiter
 
 
 _LIMIT_FIELDS = frozenset({"max_concurrent_requests", "requests_per_minute", "tokens_per_minute", "circuit_breaker_seconds"})

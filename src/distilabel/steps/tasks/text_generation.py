@@ -69,15 +69,30 @@ class TextGeneration(Task):
         return ["generation", "model_name"]
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        """The prompt for one row.
+
+        A bad value fails its row here, before a request is paid for: a missing value
+        (``None``), a prompt column that is not text (an int, a dict: it would be sent
+        as ``"None"``, ``"{...}"``), or a prompt with nothing in it.
+        """
         values = {}
         for column in normalize_columns(self.columns):
             if column not in input:
                 raise DistilabelUserError(f"Row has no column {column!r} (it has {sorted(input)}).")
-            values[column] = input[column]
+            values[column] = _checked_value(column, input[column], text_only=column == self._only_column)
         only = self._only_column
-        prompt = str(values[only]) if only is not None else self._template.render(**values)  # type: ignore[union-attr]
+        prompt = values[only] if only is not None else self._template.render(**values)  # type: ignore[union-attr]
+        if not prompt.strip():
+            raise DistilabelUserError(
+                f"The prompt of this row is empty (the template {self.template!r} rendered {prompt!r}):"
+                " nothing to send."
+            )
         messages: List[Dict[str, Any]] = []
         system = input.get("system_prompt") or self.system_prompt
+        if system is not None and not isinstance(system, str):
+            raise DistilabelUserError(
+                f"Column 'system_prompt' must hold text (str), got {_describe(system)}."
+            )
         if system:
             messages.append({"role": "system", "content": system})
         messages.append({"role": "user", "content": prompt})
@@ -85,6 +100,29 @@ class TextGeneration(Task):
 
     def format_output(self, output: Optional[str], input: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         return {"generation": output}
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:100] + '...' if len(text) > 100 else text}"
+
+
+def _checked_value(column: str, value: Any, text_only: bool) -> Any:
+    """``value`` if it can go into a prompt, else the reason it cannot (raised)."""
+    if value is None:
+        raise DistilabelUserError(f"Column {column!r} is None (a missing value): there is no prompt to send.")
+    if text_only:
+        if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
+            raise DistilabelUserError(
+                f"Column {column!r} holds a conversation, not text: use `ChatGeneration` with a"
+                " `messages` column for conversations."
+            )
+        if not isinstance(value, str):
+            raise DistilabelUserError(
+                f"Column {column!r} must hold text (str), got {_describe(value)}: it would be sent as"
+                f" {str(value)[:60]!r}. Convert the column to text first if that is what you mean."
+            )
+    return value
 
 
 class ChatGeneration(Task):
@@ -115,6 +153,13 @@ class ChatGeneration(Task):
                 "The 'messages' column must be a non-empty list of {'role': ..., 'content': ...} dicts,"
                 f" got {str(messages)[:200]!r}."
             )
+        for index, message in enumerate(messages):
+            # Text, or a list of content parts (images); None would be sent as an empty turn.
+            if not isinstance(message["content"], (str, list)):
+                raise DistilabelUserError(
+                    f"Message {index} of the 'messages' column has content {_describe(message['content'])}:"
+                    " it must be text (or a list of content parts)."
+                )
         if messages[-1]["role"] != "user":
             raise DistilabelUserError(f"The last message must be from the user, got {messages[-1]['role']!r}.")
         return messages  # type: ignore[return-value]

@@ -154,7 +154,9 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
 
     def load(self) -> None:
         hub = require("huggingface_hub", "hf-inference-endpoints", type(self).__name__)
-        if hub.constants.is_offline_mode():
+        # A submodule, not one of the package's lazy attributes: import it by name.
+        constants = require("huggingface_hub.constants", "hf-inference-endpoints", type(self).__name__)
+        if constants.is_offline_mode():
             # huggingface_hub then refuses every HTTP request, to any host.
             raise DistilabelUserError(
                 f"{type(self).__name__} cannot send requests while HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE)"
