@@ -181,10 +181,6 @@ def _delta(after: Dict[str, Any], before: Dict[str, Any]) -> Dict[str, Any]:
     return result
 
 
-def _token_counts(entry: Dict[str, Any]) -> Dict[str, int]:
-    return {"input_tokens": entry.get("input_tokens", 0), "output_tokens": entry.get("output_tokens", 0)}
-
-
 def build_summary(
     progress: "Progress",
     steps: Dict[str, Any],
@@ -206,11 +202,10 @@ def build_summary(
         if _has_llm(step):
             stats = _delta(step.llm.request_stats(), before.get(name, {}))
             entry["llm"] = stats
-            # Async LLMs count the tokens of the requests they sent; sync (local) LLMs
-            # send no requests, so their rows' statistics are what the run spent.
-            counted = stats if isinstance(step.llm, AsyncLLM) else {**stats, **_token_counts(entry)}
+            # Sync (local) LLMs go through the same counting as async ones: one request per
+            # input, the tokens each output reports.
             for key in ("requests", "retries", "cache_hits", "input_tokens", "output_tokens"):
-                totals[key] += counted.get(key, 0)
+                totals[key] += stats.get(key, 0)
     summary = RunSummary(entries)
     summary.leaves = {name: entries[name]["rows"] for name in leaves}
     summary.totals = totals

@@ -236,10 +236,37 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
             if self.offline_batch_generation_block_until_done is not None:
                 return self._offline_batch_generate_polling(inputs, num_generations, **kwargs)
             return self.offline_batch_generate(inputs, num_generations, **kwargs)
+        if self._caches_each_row:  # AsyncLLM: every row goes through ``agenerate_row``
+            return self.generate(inputs=inputs, num_generations=num_generations, **kwargs)
         cache = self._state.cache
-        if cache is not None and not self._caches_each_row:
+        if cache is not None:
             return self._generate_through_cache(cache, inputs, num_generations, kwargs)
-        return self.generate(inputs=inputs, num_generations=num_generations, **kwargs)
+        return self._generate_recorded(inputs, num_generations, kwargs)
+
+    def _generate_recorded(
+        self, inputs: List["FormattedInput"], num_generations: int, kwargs: Dict[str, Any]
+    ) -> List["GenerateOutput"]:
+        """One call of a sync ``generate``, treated as the async path treats its requests.
+
+        Each input counts as a request in ``request_stats()``, with the tokens its output
+        reports; a call that raises fails its inputs, each with the reason, instead of
+        the whole step (user errors and offline batch signals still raise).
+        """
+        stats = self._state.stats
+        stats.requests += len(inputs)
+        try:
+            outputs = self.generate(inputs=inputs, num_generations=num_generations, **kwargs)
+        except (DistilabelError, DistilabelOfflineBatchGenerationNotFinishedException):
+            raise
+        except Exception as error:
+            reason = describe_error(error)
+            stats.count_failure(None, error)
+            stats.failed_inputs += len(inputs)
+            self._logger.warning("Generation failed for a batch of %d inputs: %s", len(inputs), reason)
+            return [failed_output(num_generations, reason) for _ in inputs]
+        for output in outputs:
+            stats.count_tokens(output)
+        return outputs
 
     # --- response cache ------------------------------------------------------------------------
 
@@ -311,7 +338,7 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
         self._state.stats.cache_hits += len(inputs) - len(missing)
         self._state.stats.cache_misses += len(missing)
         if missing:
-            generated = self.generate(inputs=[inputs[i] for i in missing], num_generations=num_generations, **kwargs)
+            generated = self._generate_recorded([inputs[i] for i in missing], num_generations, kwargs)
             for i, output in zip(missing, generated, strict=True):
                 outputs[i] = output
                 if _cacheable(output):
