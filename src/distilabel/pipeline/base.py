@@ -1,6 +1,6 @@
 """What a pipeline is, apart from how it runs: its steps, validation, parameters, dumps.
 
-The engine that runs it lives in ``local.py``.
+The engine that runs it: ``local.py`` (``Pipeline.run``) and ``scheduler.py``.
 """
 
 import contextvars

@@ -115,10 +115,11 @@ class RunSummary(dict):
         names = []
         for name, entry in self.items():
             step = steps.get(name)
-            if step is None or not _has_llm(step) or not entry.get("failed") or entry.get("resumed_rows"):
+            llm = step.llm_in_use if step is not None else None
+            if llm is None or not entry.get("failed") or entry.get("resumed_rows"):
                 continue
             stats = entry.get("llm") or {}
-            if isinstance(step.llm, AsyncLLM):
+            if isinstance(llm, AsyncLLM):
                 failed_requests = sum((stats.get("failed_requests") or {}).values())
                 answered = stats.get("requests", 0) - failed_requests + stats.get("cache_hits", 0)
                 if stats.get("requests", 0) > 0 and answered <= 0:
@@ -160,13 +161,7 @@ class DistilabelRunFailedError(DistilabelUserError):
 
 def llm_stats(steps: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     """``request_stats()`` of each step's LLM, now (to subtract at the end of the run)."""
-    return {name: step.llm.request_stats() for name, step in steps.items() if _has_llm(step)}
-
-
-def _has_llm(step: Any) -> bool:
-    from distilabel.models.llms.base import LLM
-
-    return isinstance(getattr(step, "llm", None), LLM)
+    return {name: step.llm_in_use.request_stats() for name, step in steps.items() if step.llm_in_use is not None}
 
 
 def _delta(after: Dict[str, Any], before: Dict[str, Any]) -> Dict[str, Any]:
@@ -198,9 +193,9 @@ def build_summary(
         entry["resumed_rows"] = resume[name].kept_rows if name in resume else 0
         entry["retried_inputs"] = resume[name].retried if name in resume else 0
         totals["failed_rows"] += entry["failed"]
-        step = steps[name]
-        if _has_llm(step):
-            stats = _delta(step.llm.request_stats(), before.get(name, {}))
+        llm = steps[name].llm_in_use
+        if llm is not None:
+            stats = _delta(llm.request_stats(), before.get(name, {}))
             entry["llm"] = stats
             # Sync (local) LLMs go through the same counting as async ones: one request per
             # input, the tokens each output reports.

@@ -1,8 +1,13 @@
-"""Event-loop plumbing for async models used from sync code.
+"""Event-loop plumbing: the pipeline's one loop, and async models used from sync code.
+
+``run_coroutine`` is how the local engine runs: one new event loop per pipeline
+run, in the calling thread, or in a thread of its own when the caller already has
+a running loop (a notebook), where ``asyncio.run`` would refuse to start. Every
+step's async work happens on that loop; blocking work goes to worker threads.
 
 ``BackgroundLoop`` runs coroutines on a private event loop in a daemon thread, so
-``generate()`` works the same from a script, from a thread, and from inside a
-running loop (a notebook), where ``asyncio.run`` would refuse to start.
+an async model's ``generate()`` works the same from a script, from a thread, and
+from inside a running loop.
 
 ``LoopLocal`` keeps one value per event loop: SDK clients bind their connection
 pools to the loop they first run on, so each loop needs its own client.
@@ -11,9 +16,35 @@ pools to the loop they first run on, so each loop needs its own client.
 import asyncio
 import threading
 import weakref
-from typing import Any, Callable, Coroutine, Generic, Optional, TypeVar
+from typing import Any, Callable, Coroutine, Dict, Generic, Optional, TypeVar
 
 _T = TypeVar("_T")
+
+
+def run_coroutine(coro: Coroutine[Any, Any, _T], thread_name: str = "distilabel-pipeline") -> _T:
+    """Run ``coro`` on a new event loop until it finishes and return its result.
+
+    ``asyncio.run`` in the calling thread (so Ctrl-C reaches the coroutine as a
+    cancellation and then raises ``KeyboardInterrupt`` here); from inside a running
+    loop, the same in a new thread named ``thread_name``, joined before returning.
+    An exception of ``coro`` is raised here either way.
+    """
+    if _running_loop() is None:
+        return asyncio.run(coro)
+    result: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as error:
+            result["error"] = error
+
+    thread = threading.Thread(target=target, name=thread_name)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")  # type: ignore[return-value]
 
 
 class BackgroundLoop:

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import (
     TYPE_CHECKING,
     Any,
+    Awaitable,
     Callable,
     ClassVar,
     Dict,
     Iterator,
     List,
     Optional,
+    Sequence,
     Tuple,
     Union,
     overload,
@@ -30,13 +32,14 @@ from typing import (
 from pydantic import ConfigDict, Field, PositiveInt, PrivateAttr, field_validator
 from typing_extensions import Annotated
 
-from distilabel.errors import DistilabelUserError
+from distilabel.errors import DistilabelNotImplementedError, DistilabelUserError
 from distilabel.mixins.requirements import RequirementsMixin
 from distilabel.mixins.runtime_parameters import RuntimeParameter, RuntimeParametersMixin
 from distilabel.mixins.signature import SignatureMixin
 from distilabel.utils.serialization import _Serializable
 
 if TYPE_CHECKING:
+    from distilabel.models.llms.base import LLM
     from distilabel.pipeline.base import BasePipeline
     from distilabel.pipeline.routing_batch_function import RoutingBatchFunction
     from distilabel.typing.steps import GeneratorStepOutput, StepColumns, StepOutput
@@ -410,6 +413,69 @@ class _Step(RuntimeParametersMixin, RequirementsMixin, SignatureMixin, _Serializ
     def takes_inputs_per_predecessor(self) -> bool:
         """Whether ``process(*inputs)`` wants one list per upstream step (rows aligned)."""
         return any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in self.process_parameters)
+
+    # --- what the engine asks a step -------------------------------------------------------------
+    # The local engine schedules a step and manages its LLM through these answers
+    # only, so it never needs to know which kind of LLM or task it runs.
+
+    @property
+    def runs_rows_async(self) -> bool:
+        """Whether the engine hands this step its rows one at a time on its event loop
+        (``row_processor``) instead of in batches to ``process`` in a worker thread."""
+        return False
+
+    @property
+    def row_concurrency(self) -> int:
+        """How many rows the engine keeps in flight at once for a step that ``runs_rows_async``."""
+        return 1
+
+    def row_processor(self) -> Callable[[Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]:
+        """What the engine awaits for each row of a step that ``runs_rows_async``: given a
+        row as the upstream step wrote it, the rows made of it. Asked once per run."""
+        raise DistilabelNotImplementedError(f"Step {self.name!r} does not process rows one at a time.")
+
+    @property
+    def llm_in_use(self) -> Optional["LLM"]:
+        """The LLM this step sends its requests to (its ``llm``), or ``None``.
+
+        A run attaches its response cache to it and counts its ``request_stats()`` in
+        the run summary.
+        """
+        from distilabel.models.llms.base import LLM
+
+        llm = getattr(self, "llm", None)
+        return llm if isinstance(llm, LLM) else None
+
+    @property
+    def offline_batch_jobs(self) -> Tuple[str, ...]:
+        """The ids of the offline batch jobs this step waits for (none without offline batch generation)."""
+        llm = self.llm_in_use
+        if llm is None or not llm.use_offline_batch_generation:
+            return ()
+        return tuple(llm.jobs_ids or ())
+
+    def resume_offline_batch_jobs(self, jobs_ids: Sequence[str]) -> bool:
+        """Wait for the offline batch jobs an earlier run created instead of creating new ones.
+
+        Returns whether the step took them: not without offline batch generation, nor
+        when its LLM already holds jobs of its own.
+        """
+        llm = self.llm_in_use
+        if llm is None or not llm.use_offline_batch_generation or llm.jobs_ids:
+            return False
+        llm.jobs_ids = tuple(jobs_ids)
+        return True
+
+    async def aunload(self) -> None:
+        """Release what the step made on the engine's event loop (an async LLM's client).
+
+        The engine awaits it on that loop, before that loop ends, then calls ``unload``.
+        """
+        from distilabel.models.llms.base import AsyncLLM
+
+        llm = self.llm_in_use
+        if isinstance(llm, AsyncLLM):
+            await llm.aclose()
 
 
 def _check_batch_size(name: str, value: Any) -> Any:

@@ -13,7 +13,7 @@ import json
 import random
 import threading
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from pydantic import Field, PositiveInt, PrivateAttr, SerializeAsAny, model_validator
 
@@ -21,7 +21,7 @@ from distilabel.errors import DistilabelError, DistilabelNotImplementedError, Di
 from distilabel.exceptions import DistilabelOfflineBatchGenerationNotFinishedException
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.image_generation.base import ImageGenerationModel, as_task_output
-from distilabel.models.llms.base import LLM
+from distilabel.models.llms.base import LLM, AsyncLLM
 from distilabel.models.llms.outputs import describe_error, failed_output
 from distilabel.steps.base import (
     DISTILABEL_METADATA_KEY,
@@ -237,6 +237,21 @@ class _Task(_Step, ABC):
             output = await self.llm.agenerate_row(chat, self.num_generations, **generation_kwargs)  # type: ignore[attr-defined]
         return [self._map_output_row(r, row) for r in self._rows_for(mapped, chat, output)]  # type: ignore[attr-defined]
 
+    @property
+    def row_concurrency(self) -> int:
+        # The LLM limits its own requests inside ``agenerate_row``; twice that many rows in
+        # flight keeps it busy while rows are being formatted and their answers parsed.
+        return 2 * self.llm.max_concurrent_requests  # type: ignore[attr-defined]
+
+    def row_processor(self) -> Callable[[Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]:
+        """``aprocess_row`` with the LLM's generation kwargs, validated once for the run."""
+        kwargs = self.llm.validate_generation_kwargs(dict(self.llm.generation_kwargs or {}))
+
+        async def process_row(row: Dict[str, Any]) -> List[Dict[str, Any]]:
+            return await self.aprocess_row(row, kwargs)
+
+        return process_row
+
     # --- building the output rows ---------------------------------------------------------------------
 
     def _empty_outputs(self) -> Dict[str, Any]:
@@ -343,6 +358,17 @@ class Task(_Task, Step):
         num_generations: how many generations to make per row.
         use_default_structured_output: ask for the task's default structured output.
     """
+
+    @property
+    def runs_rows_async(self) -> bool:
+        # Only with ``Task.process`` itself: a task that overrides it (Magpie, the Evol
+        # family) calls its LLM its own way, in batches.
+        return (
+            self.is_normal
+            and isinstance(self.llm, AsyncLLM)
+            and not self.llm.use_offline_batch_generation
+            and type(self).process is Task.process
+        )
 
 
 class GlobalTask(_Task, GlobalStep):
