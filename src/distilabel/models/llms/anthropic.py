@@ -6,7 +6,6 @@ the model is forced to call, and the tool's input is returned as JSON text.
 """
 
 import json
-import os
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple
 
 from pydantic import Field, PositiveFloat, SecretStr, validate_call
@@ -14,17 +13,28 @@ from pydantic import Field, PositiveFloat, SecretStr, validate_call
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    RunOnly,
+    Secret,
+    stainless_factory,
+    structured_output_field,
+)
 from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
-from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
-    from anthropic import AsyncAnthropic
     from anthropic.types import Message
 
-_ANTHROPIC_API_KEY_ENV_VAR_NAME = "ANTHROPIC_API_KEY"
-_ANTHROPIC_BASE_URL_ENV_VAR_NAME = "ANTHROPIC_BASE_URL"
-_DEFAULT_BASE_URL = "https://api.anthropic.com"
+_CLIENT = ProviderClient(
+    sdk="anthropic",
+    extra="anthropic",
+    api_key_env="ANTHROPIC_API_KEY",
+    base_url_env="ANTHROPIC_BASE_URL",
+    default_base_url="https://api.anthropic.com",
+    factory=stainless_factory("anthropic", "AsyncAnthropic"),
+)
 
 
 class AnthropicLLM(AsyncLLM):
@@ -53,52 +63,23 @@ class AnthropicLLM(AsyncLLM):
     """
 
     model: str
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv(_ANTHROPIC_BASE_URL_ENV_VAR_NAME, _DEFAULT_BASE_URL),
-        description="The base URL to use for the Anthropic API.",
+    base_url: Optional[RuntimeParameter[str]] = _CLIENT.base_url_field(
+        "The base URL to use for the Anthropic API."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_ANTHROPIC_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the Anthropic API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Anthropic API."
     )
-    timeout: RuntimeParameter[PositiveFloat] = Field(
+    timeout: RunOnly[RuntimeParameter[PositiveFloat]] = Field(
         default=600.0,
         description="The maximum time in seconds to wait for a response from the API.",
     )
-    http_client: Optional[Any] = Field(default=None, exclude=True)
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None,
-        description="The structured output format to use across all the generations.",
-    )
+    http_client: RunOnly[Optional[Any]] = Field(default=None, exclude=True)
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
 
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
     _num_generations_param_supported: ClassVar[bool] = False
-    _api_key_env_var: ClassVar[Optional[str]] = _ANTHROPIC_API_KEY_ENV_VAR_NAME
 
-    @property
-    def model_name(self) -> str:
-        return self.model
-
-    def load(self) -> None:
-        require("anthropic", "anthropic", type(self).__name__)
-        self._require_api_key()
-        super().load()
-
-    def _create_async_client(self) -> "AsyncAnthropic":
-        import anthropic
-
-        http_client = self.http_client
-        if http_client is None:
-            try:
-                http_client = anthropic.DefaultAioHttpClient()
-            except RuntimeError:  # the SDK was installed without its aiohttp transport
-                http_client = None
-        return anthropic.AsyncAnthropic(
-            api_key=self._require_api_key(),
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=0,  # the shared retry policy in AsyncLLM retries instead
-            http_client=http_client,
-        )
+    model_name = MODEL_FIELD_NAME
 
     @validate_call
     async def agenerate(  # type: ignore[override]

@@ -1,14 +1,20 @@
 """Anyscale Endpoints, an OpenAI-compatible API, through the ``openai`` SDK."""
 
-import os
+from dataclasses import replace
 from typing import ClassVar, Optional
 
-from pydantic import Field, SecretStr
+from pydantic import SecretStr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.openai import OpenAILLM
+from distilabel.models.llms.provider import ProviderClient, Secret
 
-_ANYSCALE_API_KEY_ENV_VAR_NAME = "ANYSCALE_API_KEY"
+_CLIENT = replace(
+    OpenAILLM._provider_client,
+    api_key_env="ANYSCALE_API_KEY",
+    base_url_env="ANYSCALE_BASE_URL",
+    default_base_url="https://api.endpoints.anyscale.com/v1",
+)
 
 
 class AnyscaleLLM(OpenAILLM):
@@ -20,16 +26,14 @@ class AnyscaleLLM(OpenAILLM):
         api_key: defaults to the ``ANYSCALE_API_KEY`` environment variable.
     """
 
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv("ANYSCALE_BASE_URL", "https://api.endpoints.anyscale.com/v1"),
-        description="The base URL to use for the Anyscale API requests.",
+    base_url: Optional[RuntimeParameter[str]] = _CLIENT.base_url_field(
+        "The base URL to use for the Anyscale API requests."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_ANYSCALE_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the Anyscale API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Anyscale API."
     )
 
-    _api_key_env_var: ClassVar[Optional[str]] = _ANYSCALE_API_KEY_ENV_VAR_NAME
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
 
     @classmethod
     def _supports_offline_batch_generation(cls) -> bool:

@@ -2,20 +2,25 @@
 the deployment URL, ``api-version`` and the ``api-key`` header).
 """
 
-import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, Optional
 
-from pydantic import Field, SecretStr
+from pydantic import SecretStr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.openai import OpenAILLM
+from distilabel.models.llms.provider import ProviderClient, Secret, env_field
 
 if TYPE_CHECKING:
     from openai import AzureOpenAI
 
-_AZURE_OPENAI_API_KEY_ENV_VAR_NAME = "AZURE_OPENAI_API_KEY"
-_AZURE_OPENAI_ENDPOINT_ENV_VAR_NAME = "AZURE_OPENAI_ENDPOINT"
-_OPENAI_API_VERSION_ENV_VAR_NAME = "OPENAI_API_VERSION"
+# No default endpoint: `load()` asks for one.
+_CLIENT = replace(
+    OpenAILLM._provider_client,
+    api_key_env="AZURE_OPENAI_API_KEY",
+    base_url_env="AZURE_OPENAI_ENDPOINT",
+    default_base_url=None,
+)
 
 
 class AzureOpenAILLM(OpenAILLM):
@@ -36,20 +41,17 @@ class AzureOpenAILLM(OpenAILLM):
         >>> llm = AzureOpenAILLM(model="my-gpt-4o-deployment", api_version="2024-10-21")
     """
 
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv(_AZURE_OPENAI_ENDPOINT_ENV_VAR_NAME),
-        description="The base URL to use for the Azure OpenAI API requests i.e. the Azure OpenAI endpoint.",
+    base_url: Optional[RuntimeParameter[str]] = _CLIENT.base_url_field(
+        "The base URL to use for the Azure OpenAI API requests i.e. the Azure OpenAI endpoint."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_AZURE_OPENAI_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the Azure OpenAI API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Azure OpenAI API."
     )
-    api_version: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv(_OPENAI_API_VERSION_ENV_VAR_NAME),
-        description="The API version to use for the Azure OpenAI API.",
+    api_version: Optional[RuntimeParameter[str]] = env_field(
+        "OPENAI_API_VERSION", description="The API version to use for the Azure OpenAI API."
     )
 
-    _api_key_env_var: ClassVar[Optional[str]] = _AZURE_OPENAI_API_KEY_ENV_VAR_NAME
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
 
     @classmethod
     def _supports_offline_batch_generation(cls) -> bool:
@@ -60,7 +62,7 @@ class AzureOpenAILLM(OpenAILLM):
 
         if not self.base_url:
             raise DistilabelUserError(
-                "AzureOpenAILLM needs the Azure endpoint: set the AZURE_OPENAI_ENDPOINT environment"
+                f"AzureOpenAILLM needs the Azure endpoint: set the {_CLIENT.base_url_env} environment"
                 " variable or pass `base_url`."
             )
         super().load()

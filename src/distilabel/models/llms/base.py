@@ -1,7 +1,10 @@
 """The base classes every LLM builds on: ``LLM`` (sync) and ``AsyncLLM`` (async).
 
 A provider implements ``model_name``, ``load()`` and either ``generate`` (sync) or
-``agenerate`` (async, one input). Everything else is shared and lives here:
+``agenerate`` (async, one input); a remote one declares its client once instead of
+writing ``load()`` (``_provider_client``, see ``distilabel.models.llms.provider``, which
+also marks the roles of fields: secret, run-only, limits). Everything else is shared
+and lives here:
 generation-kwarg validation and coercion, fan-out of ``num_generations`` for APIs
 without ``n``, the response cache (``use_cache``), retries, rate limits, an adaptive
 concurrency limit and a circuit breaker (composed from ``distilabel.runtime``),
@@ -61,6 +64,15 @@ from distilabel.models.llms.outputs import (
     finalize_output,
     merge_outputs,
 )
+from distilabel.models.llms.provider import (
+    NOT_IDENTITY_ROLES,
+    FieldRole,
+    KeyedPerRequest,
+    ProviderClient,
+    RequestLimit,
+    RunOnly,
+    fields_with_roles,
+)
 from distilabel.models.structured import (
     StructuredOutput,
     normalize_structured_output,
@@ -93,21 +105,6 @@ if TYPE_CHECKING:
 
 # Parameters of generate/agenerate that are inputs, not generation kwargs.
 _NOT_GENERATION_KWARGS = frozenset({"self", "input", "inputs", "num_generations"})
-# Fields that change how requests are sent, never what is asked: not part of cache keys.
-_NOT_REQUEST_FIELDS = frozenset(
-    {
-        "generation_kwargs",  # the request's kwargs are part of the key themselves
-        "use_offline_batch_generation",
-        "offline_batch_generation_block_until_done",
-        "jobs_ids",
-        "max_retries",
-        "timeout",
-        "max_concurrent_requests",
-        "requests_per_minute",
-        "tokens_per_minute",
-        "circuit_breaker_seconds",
-    }
-)
 
 
 class _RequestState:
@@ -167,19 +164,19 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
         extra="forbid",
     )
 
-    generation_kwargs: Optional[RuntimeParameter[Dict[str, Any]]] = Field(
+    generation_kwargs: KeyedPerRequest[Optional[RuntimeParameter[Dict[str, Any]]]] = Field(
         default_factory=dict,
         description="The kwargs to be propagated to either `generate` or `agenerate` methods within each `LLM`.",
     )
-    use_offline_batch_generation: bool = Field(
+    use_offline_batch_generation: RunOnly[bool] = Field(
         default=False,
         description="Whether to use the provider's offline batch API to generate the outputs.",
     )
-    offline_batch_generation_block_until_done: Optional[PositiveInt] = Field(
+    offline_batch_generation_block_until_done: RunOnly[Optional[PositiveInt]] = Field(
         default=None,
         description="If set, wait for the offline batch jobs, polling every this many seconds.",
     )
-    jobs_ids: Union[Tuple[str, ...], None] = Field(
+    jobs_ids: RunOnly[Union[Tuple[str, ...], None]] = Field(
         default=None,
         description="The ids of the provider's offline batch jobs, once created.",
     )
@@ -192,7 +189,8 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
     def _state(self) -> "_RequestState":
         return self.__pydantic_private__["_requests"]  # type: ignore[index]
 
-    # Fields a subclass excludes from cache keys besides ``_NOT_REQUEST_FIELDS``.
+    # Fields a subclass excludes from cache keys besides those whose role keeps them out
+    # (``distilabel.models.llms.provider``: secret, run-only, limits, keyed per request).
     _cache_ignored_fields: ClassVar[FrozenSet[str]] = frozenset()
 
     # --- lifecycle ---------------------------------------------------------------
@@ -301,7 +299,8 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
         """The fields that shape this LLM's requests (class, model, URL...), as canonical JSON."""
         state = self._state
         if state.identity is None:
-            ignored = _NOT_REQUEST_FIELDS | self._cache_ignored_fields
+            own = fields_with_roles(type(self), *NOT_IDENTITY_ROLES)
+            ignored = _NOT_REQUEST_FIELDS | own | self._cache_ignored_fields
             fields = {name: value for name, value in self.dump().items() if name not in ignored}
             state.identity = canonical_json(fields)
         return state.identity
@@ -604,35 +603,37 @@ class AsyncLLM(LLM):
     """
 
     _num_generations_param_supported: ClassVar[bool] = True
-    _api_key_env_var: ClassVar[Optional[str]] = None
+    # The provider's client (SDK, extra, key and base-URL variables, factory, close);
+    # ``None`` for LLMs that make their client themselves or need none.
+    _provider_client: ClassVar[Optional[ProviderClient]] = None
     _caches_each_row: ClassVar[bool] = True
     # Nearly every request: this share of the last `_circuit_breaker_window` requests.
     _circuit_breaker_failure_ratio: ClassVar[float] = 0.95
     _circuit_breaker_window: ClassVar[int] = 20
 
-    max_retries: RuntimeParameter[NonNegativeInt] = Field(
+    max_retries: RunOnly[RuntimeParameter[NonNegativeInt]] = Field(
         default=6,
         description="How many times a request that failed with a rate limit, server error or timeout is retried.",
     )
-    timeout: RuntimeParameter[PositiveFloat] = Field(
+    timeout: RunOnly[RuntimeParameter[PositiveFloat]] = Field(
         default=120,
         description="Seconds to wait for one response before it counts as failed (and is retried).",
     )
-    max_concurrent_requests: RuntimeParameter[PositiveInt] = Field(
+    max_concurrent_requests: RequestLimit[RuntimeParameter[PositiveInt]] = Field(
         default=64,
         description="The maximum number of requests to this LLM in flight at once"
         " (fewer while the provider answers 429).",
     )
-    requests_per_minute: Optional[RuntimeParameter[PositiveFloat]] = Field(
+    requests_per_minute: RequestLimit[Optional[RuntimeParameter[PositiveFloat]]] = Field(
         default=None,
         description="The most requests to send to this LLM per minute; None for no limit.",
     )
-    tokens_per_minute: Optional[RuntimeParameter[PositiveInt]] = Field(
+    tokens_per_minute: RequestLimit[Optional[RuntimeParameter[PositiveInt]]] = Field(
         default=None,
         description="The most tokens (prompt and generated, estimated before sending) per minute;"
         " None for no limit.",
     )
-    circuit_breaker_seconds: Optional[RuntimeParameter[PositiveFloat]] = Field(
+    circuit_breaker_seconds: RequestLimit[Optional[RuntimeParameter[PositiveFloat]]] = Field(
         default=120,
         description="Stop with a clear error once nearly every request has failed for this many"
         " seconds (finished rows are kept); None to never stop.",
@@ -659,13 +660,37 @@ class AsyncLLM(LLM):
 
     # --- clients, one per event loop -------------------------------------------------------
 
+    @property
+    def _api_key_env_var(self) -> Optional[str]:
+        """The environment variable of the API key, named by error messages."""
+        provider = self._provider_client
+        return provider.api_key_env if provider is not None else None
+
+    def load(self) -> None:
+        """Prepare the LLM for generating. Call it once before use.
+
+        With a ``_provider_client``, first check that its SDK is installed and, where it
+        needs one, that an API key is set.
+        """
+        provider = self._provider_client
+        if provider is not None:
+            provider.check(self)
+        super().load()
+
     def _create_async_client(self) -> Any:
         """Create the provider's async client. Called once per event loop that uses it."""
-        return None
+        provider = self._provider_client
+        if provider is None or provider.factory is None:
+            return None
+        return provider.factory(self)
 
-    @staticmethod
-    async def _close_async_client(client: Any) -> None:
+    @classmethod
+    async def _close_async_client(cls, client: Any) -> None:
         """Close a client made by ``_create_async_client``."""
+        provider = cls._provider_client
+        if provider is not None and provider.close is not None:
+            await provider.close(client)
+            return
         close = getattr(client, "close", None) or getattr(client, "aclose", None)
         if close is not None:
             result = close()
@@ -910,7 +935,12 @@ class AsyncLLM(LLM):
         return value
 
 
-_LIMIT_FIELDS = frozenset({"max_concurrent_requests", "requests_per_minute", "tokens_per_minute", "circuit_breaker_seconds"})
+# Derived from the roles marked on the base fields, and applied by name to every LLM class
+# (a subclass that declares `timeout` again keeps it out of cache keys).
+_NOT_REQUEST_FIELDS = fields_with_roles(
+    AsyncLLM, FieldRole.RUN_ONLY, FieldRole.LIMIT, FieldRole.KEYED_PER_REQUEST
+)
+_LIMIT_FIELDS = fields_with_roles(AsyncLLM, FieldRole.LIMIT)
 _OK = ErrorInfo(ErrorKind.RETRY)  # placeholder classification of a request that succeeded
 
 

@@ -5,7 +5,6 @@ reports token usage, and follows a JSON schema through its ``json_object`` respo
 format. It has no ``n``: ``num_generations`` fans out into that many requests.
 """
 
-import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence
 
@@ -14,19 +13,49 @@ from pydantic import Field, SecretStr, validate_call
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    Secret,
+    structured_output_field,
+)
 from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
-from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from cohere import AsyncClientV2
     from cohere.v2.types import V2ChatResponse
 
-_COHERE_API_KEY_ENV_VAR_NAME = "COHERE_API_KEY"
-_COHERE_BASE_URL_ENV_VAR_NAME = "COHERE_BASE_URL"
-_DEFAULT_BASE_URL = "https://api.cohere.ai/v1"
 # The SDK appends the API version to the base URL itself.
 _VERSION_SUFFIX = re.compile(r"/v[12]/?$")
+
+
+def _cohere_client(llm: "CohereLLM") -> "AsyncClientV2":
+    import cohere
+
+    return cohere.AsyncClientV2(
+        api_key=llm._require_api_key(),
+        base_url=_VERSION_SUFFIX.sub("", llm.base_url) if llm.base_url else None,
+        client_name=llm.client_name,
+        timeout=llm.timeout,
+        max_retries=0,  # the shared retry policy in AsyncLLM retries instead
+    )
+
+
+async def _close_cohere_client(client: "AsyncClientV2") -> None:
+    # The v2 client keeps its httpx client on the shared client wrapper.
+    await client._client_wrapper.httpx_client.httpx_client.aclose()
+
+
+_CLIENT = ProviderClient(
+    sdk="cohere",
+    extra="cohere",
+    api_key_env="COHERE_API_KEY",
+    base_url_env="COHERE_BASE_URL",
+    default_base_url="https://api.cohere.ai/v1",
+    factory=_cohere_client,
+    close=_close_cohere_client,
+)
 
 
 class CohereLLM(AsyncLLM):
@@ -51,50 +80,22 @@ class CohereLLM(AsyncLLM):
     """
 
     model: str
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv(_COHERE_BASE_URL_ENV_VAR_NAME, _DEFAULT_BASE_URL),
-        description="The base URL to use for the Cohere API requests.",
+    base_url: Optional[RuntimeParameter[str]] = _CLIENT.base_url_field(
+        "The base URL to use for the Cohere API requests."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_COHERE_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the Cohere API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Cohere API."
     )
     client_name: RuntimeParameter[str] = Field(
         default="distilabel",
         description="The name of the client to use for the API requests.",
     )
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None,
-        description="The structured output format to use across all the generations.",
-    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
 
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
     _num_generations_param_supported: ClassVar[bool] = False
-    _api_key_env_var: ClassVar[Optional[str]] = _COHERE_API_KEY_ENV_VAR_NAME
 
-    @property
-    def model_name(self) -> str:
-        return self.model
-
-    def load(self) -> None:
-        require("cohere", "cohere", type(self).__name__)
-        self._require_api_key()
-        super().load()
-
-    def _create_async_client(self) -> "AsyncClientV2":
-        import cohere
-
-        return cohere.AsyncClientV2(
-            api_key=self._require_api_key(),
-            base_url=_VERSION_SUFFIX.sub("", self.base_url) if self.base_url else None,
-            client_name=self.client_name,
-            timeout=self.timeout,
-            max_retries=0,  # the shared retry policy in AsyncLLM retries instead
-        )
-
-    @staticmethod
-    async def _close_async_client(client: Any) -> None:
-        # The v2 client keeps its httpx client on the shared client wrapper.
-        await client._client_wrapper.httpx_client.httpx_client.aclose()
+    model_name = MODEL_FIELD_NAME
 
     @validate_call
     async def agenerate(  # type: ignore[override]

@@ -5,24 +5,32 @@ fans out into that many requests. Structured output is sent as a ``json_schema``
 response format.
 """
 
-import os
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Union
+from typing import Any, ClassVar, Dict, List, Optional, Union
 
 from pydantic import Field, NonNegativeInt, SecretStr, validate_call
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.openai_wire import output_from_chat_completion, response_format_for
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    RunOnly,
+    Secret,
+    stainless_factory,
+    structured_output_field,
+)
 from distilabel.models.structured import split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
-from distilabel.utils.imports import require
 
-if TYPE_CHECKING:
-    from groq import AsyncGroq
-
-_GROQ_API_BASE_URL_ENV_VAR_NAME = "GROQ_BASE_URL"
-_GROQ_API_KEY_ENV_VAR_NAME = "GROQ_API_KEY"
-_DEFAULT_BASE_URL = "https://api.groq.com"
+_CLIENT = ProviderClient(
+    sdk="groq",
+    extra="groq",
+    api_key_env="GROQ_API_KEY",
+    base_url_env="GROQ_BASE_URL",
+    default_base_url="https://api.groq.com",
+    factory=stainless_factory("groq", "AsyncGroq"),
+)
 
 
 class GroqLLM(AsyncLLM):
@@ -46,49 +54,22 @@ class GroqLLM(AsyncLLM):
     """
 
     model: str
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv(_GROQ_API_BASE_URL_ENV_VAR_NAME, _DEFAULT_BASE_URL),
-        description="The base URL to use for the Groq API requests.",
+    base_url: Optional[RuntimeParameter[str]] = _CLIENT.base_url_field(
+        "The base URL to use for the Groq API requests."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_GROQ_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the Groq API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Groq API."
     )
-    max_retries: RuntimeParameter[NonNegativeInt] = Field(
+    max_retries: RunOnly[RuntimeParameter[NonNegativeInt]] = Field(
         default=2,
         description="The maximum number of times to retry the request to the API before failing.",
     )
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None,
-        description="The structured output format to use across all the generations.",
-    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
 
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
     _num_generations_param_supported: ClassVar[bool] = False
-    _api_key_env_var: ClassVar[Optional[str]] = _GROQ_API_KEY_ENV_VAR_NAME
 
-    @property
-    def model_name(self) -> str:
-        return self.model
-
-    def load(self) -> None:
-        require("groq", "groq", type(self).__name__)
-        self._require_api_key()
-        super().load()
-
-    def _create_async_client(self) -> "AsyncGroq":
-        import groq
-
-        try:
-            http_client = groq.DefaultAioHttpClient()
-        except RuntimeError:  # installed without the aiohttp extra: the SDK's httpx transport
-            http_client = None
-        return groq.AsyncGroq(
-            api_key=self._require_api_key(),
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=0,  # the shared retry policy in AsyncLLM retries instead
-            http_client=http_client,
-        )
+    model_name = MODEL_FIELD_NAME
 
     @validate_call
     async def agenerate(  # type: ignore[override]

@@ -2,7 +2,7 @@
 
 import asyncio
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Tuple, Union
 
 from pydantic import Field, PositiveInt, PrivateAttr, SecretStr, field_serializer, validate_call
 
@@ -10,6 +10,12 @@ from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.openai_wire import output_from_chat_completion, response_format_for
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    Secret,
+    structured_output_field,
+)
 from distilabel.models.structured import split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 from distilabel.utils.imports import require
@@ -26,7 +32,32 @@ _SECRET_KWARGS = frozenset({"api_key"})
 
 def _import_litellm(user: str) -> "ModuleType":
     os.environ.setdefault(_LOCAL_COST_MAP_ENV_VAR, "True")
-    return require("litellm", "litellm", user)
+    return require(_CLIENT.sdk, _CLIENT.extra, user)
+
+
+def _completion_function(llm: "LiteLLM") -> Callable[..., Any]:
+    assert llm._acompletion is not None, "call load() first"
+    return llm._acompletion
+
+
+async def _stop_logging_worker(client: Any) -> None:
+    # LiteLLM runs a logging worker task on the loop of its first request; stop it
+    # before that loop closes, or the task dies pending.
+    from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+
+    if getattr(GLOBAL_LOGGING_WORKER, "_bound_loop", None) is asyncio.get_running_loop():
+        await GLOBAL_LOGGING_WORKER.stop()
+
+
+# LiteLLM's "client" is its `acompletion` function. Each provider it routes to reads its
+# own key variable, so `load()` checks the credentials itself.
+_CLIENT = ProviderClient(
+    sdk="litellm",
+    extra="litellm",
+    factory=_completion_function,
+    close=_stop_logging_worker,
+    api_key_required=False,
+)
 
 
 class LiteLLM(AsyncLLM):
@@ -61,20 +92,18 @@ class LiteLLM(AsyncLLM):
     api_base: Optional[RuntimeParameter[str]] = Field(
         default=None, description="The provider's base URL, e.g. a local OpenAI-compatible server."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = Field(
         default=None, description="The provider's API key; defaults to the provider's environment variable."
     )
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None, description="The structured output format to use across all the generations."
-    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
+
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
 
     _supports_n: bool = PrivateAttr(default=True)
     _provider: Optional[str] = PrivateAttr(default=None)
     _acompletion: Optional[Callable[..., Any]] = PrivateAttr(default=None)
 
-    @property
-    def model_name(self) -> str:
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
     @property
     def _num_generations_param_supported(self) -> bool:  # type: ignore[override]
@@ -111,19 +140,6 @@ class LiteLLM(AsyncLLM):
                 f"LiteLLM needs an API key for {self.model!r}: set the {' or '.join(keys)} environment"
                 " variable or pass `api_key`."
             )
-
-    def _create_async_client(self) -> Callable[..., Any]:
-        assert self._acompletion is not None, "call load() first"
-        return self._acompletion
-
-    @staticmethod
-    async def _close_async_client(client: Any) -> None:
-        # LiteLLM runs a logging worker task on the loop of its first request; stop it
-        # before that loop closes, or the task dies pending.
-        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
-
-        if getattr(GLOBAL_LOGGING_WORKER, "_bound_loop", None) is asyncio.get_running_loop():
-            await GLOBAL_LOGGING_WORKER.stop()
 
     @validate_call
     async def agenerate(  # type: ignore[override]

@@ -5,25 +5,55 @@ log probabilities on request, and follows a JSON schema through its ``json_schem
 response format.
 """
 
-import os
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Union
 
-from pydantic import Field, PositiveInt, SecretStr, validate_call
+from pydantic import PositiveInt, SecretStr, validate_call
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.openai_wire import response_format_for
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    Secret,
+    structured_output_field,
+)
 from distilabel.models.structured import split_formatted_input
 from distilabel.runtime.retries import ErrorInfo, ErrorKind
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
-from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from mistralai.client import Mistral
     from mistralai.client.models import ChatCompletionResponse
 
-_MISTRALAI_API_KEY_ENV_VAR_NAME = "MISTRAL_API_KEY"
+
+def _mistral_client(llm: "MistralLLM") -> "Mistral":
+    from mistralai.client import Mistral
+    from mistralai.client.utils import BackoffStrategy, RetryConfig
+
+    return Mistral(
+        api_key=llm._require_api_key(),
+        server_url=llm.endpoint,
+        # The shared retry policy in AsyncLLM retries instead.
+        retry_config=RetryConfig(
+            "none", BackoffStrategy(1, 1, 1.0, 1), retry_connection_errors=False
+        ),
+        timeout_ms=int(llm.timeout * 1000),
+    )
+
+
+async def _close_mistral_client(client: "Mistral") -> None:
+    await client.__aexit__(None, None, None)
+
+
+_CLIENT = ProviderClient(
+    sdk="mistralai",
+    extra="mistralai",
+    api_key_env="MISTRAL_API_KEY",
+    factory=_mistral_client,
+    close=_close_mistral_client,
+)
 
 
 class MistralLLM(AsyncLLM):
@@ -49,43 +79,14 @@ class MistralLLM(AsyncLLM):
 
     model: str
     endpoint: str = "https://api.mistral.ai"
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_MISTRALAI_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the Mistral API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Mistral API."
     )
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None,
-        description="The structured output format to use across all the generations.",
-    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
 
-    _api_key_env_var: ClassVar[Optional[str]] = _MISTRALAI_API_KEY_ENV_VAR_NAME
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
 
-    @property
-    def model_name(self) -> str:
-        return self.model
-
-    def load(self) -> None:
-        require("mistralai", "mistralai", type(self).__name__)
-        self._require_api_key()
-        super().load()
-
-    def _create_async_client(self) -> "Mistral":
-        from mistralai.client import Mistral
-        from mistralai.client.utils import BackoffStrategy, RetryConfig
-
-        return Mistral(
-            api_key=self._require_api_key(),
-            server_url=self.endpoint,
-            # The shared retry policy in AsyncLLM retries instead.
-            retry_config=RetryConfig(
-                "none", BackoffStrategy(1, 1, 1.0, 1), retry_connection_errors=False
-            ),
-            timeout_ms=int(self.timeout * 1000),
-        )
-
-    @staticmethod
-    async def _close_async_client(client: Any) -> None:
-        await client.__aexit__(None, None, None)
+    model_name = MODEL_FIELD_NAME
 
     def _classify_error(self, error: Exception) -> ErrorInfo:
         # Raised when the SDK's error hooks swallowed a transport error: transient.

@@ -19,6 +19,7 @@ from distilabel.mixins.runtime_parameters import (
 )
 from distilabel.models.llms.base import LLM, AsyncLLM
 from distilabel.models.llms.outputs import failed_output, merge_outputs
+from distilabel.models.llms.provider import RunOnly
 from distilabel.models.structured import split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput
 from distilabel.utils.names import unknown_name_error
@@ -61,11 +62,11 @@ class MixtureOfAgentsLLM(AsyncLLM):
     aggregator_llm: SerializeAsAny[LLM]
     proposers_llms: List[SerializeAsAny[AsyncLLM]] = Field(default_factory=list)
     rounds: PositiveInt = 1
-    timeout: RuntimeParameter[float] = Field(
+    timeout: RunOnly[RuntimeParameter[float]] = Field(
         default=3600,
         description="Seconds the whole mixture (every round and the aggregation) may take for one input.",
     )
-    max_retries: RuntimeParameter[int] = Field(
+    max_retries: RunOnly[RuntimeParameter[int]] = Field(
         default=0,
         description="The proposers and the aggregator retry their own requests; the mixture is not retried.",
     )

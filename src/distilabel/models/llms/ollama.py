@@ -1,6 +1,5 @@
 """Models served by Ollama, through the official ``ollama`` SDK (async client)."""
 
-import os
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Tuple, Union
 
 from pydantic import (
@@ -24,17 +23,20 @@ from distilabel.models.llms.chat_templates import (
     render_prompt,
 )
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    Secret,
+    structured_output_field,
+)
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput, OutlinesStructuredOutputType
-from distilabel.utils.imports import require
 from distilabel.utils.names import closest_name, unknown_name_error
 
 if TYPE_CHECKING:
     from ollama import AsyncClient
     from transformers import PreTrainedTokenizerBase
-
-_OLLAMA_API_KEY_ENV_VAR = "OLLAMA_API_KEY"
 
 # The option names Ollama's API documents (`ollama.Options`); anything else is a typo.
 OLLAMA_OPTIONS = (
@@ -69,6 +71,26 @@ def _check_not_options(kwargs: Any) -> None:
 
 
 OllamaOptions = Annotated[Dict[str, Any], AfterValidator(_check_options)]
+
+
+def _ollama_client(llm: "OllamaLLM") -> "AsyncClient":
+    from ollama import AsyncClient
+
+    headers = {"Authorization": f"Bearer {llm.api_key.get_secret_value()}"} if llm.api_key else None
+    # httpx, which the SDK uses, does not retry: the shared retry policy does.
+    return AsyncClient(
+        host=llm.host, timeout=llm.timeout, follow_redirects=llm.follow_redirects, headers=headers
+    )
+
+
+# A local Ollama needs no key: one is sent only when given.
+_CLIENT = ProviderClient(
+    sdk="ollama",
+    extra="ollama",
+    api_key_env="OLLAMA_API_KEY",
+    factory=_ollama_client,
+    api_key_required=False,
+)
 
 
 class OllamaLLM(AsyncLLM, MagpieChatTemplateMixin):
@@ -108,26 +130,20 @@ class OllamaLLM(AsyncLLM, MagpieChatTemplateMixin):
         default=None, description="The host of the Ollama API."
     )
     follow_redirects: bool = True
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_OLLAMA_API_KEY_ENV_VAR),
-        description="A bearer token for Ollama's cloud or an authenticating proxy; a local Ollama needs none.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "A bearer token for Ollama's cloud or an authenticating proxy; a local Ollama needs none."
     )
-    structured_output: Optional[RuntimeParameter[OutlinesStructuredOutputType]] = Field(
-        default=None,
-        description="The structured output format to use across all the generations.",
-    )
+    structured_output: Optional[RuntimeParameter[OutlinesStructuredOutputType]] = structured_output_field()
     tokenizer_id: Optional[RuntimeParameter[str]] = Field(
         default=None,
         description="The Hugging Face tokenizer whose chat template formats conversations into raw prompts.",
     )
 
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
     _num_generations_param_supported: ClassVar[bool] = False
-    _api_key_env_var: ClassVar[Optional[str]] = _OLLAMA_API_KEY_ENV_VAR
     _tokenizer: Optional["PreTrainedTokenizerBase"] = PrivateAttr(default=None)
 
-    @property
-    def model_name(self) -> str:
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
     @field_validator("generation_kwargs", mode="before")
     @classmethod
@@ -145,24 +161,9 @@ class OllamaLLM(AsyncLLM, MagpieChatTemplateMixin):
         return super().validate_generation_kwargs(kwargs)
 
     def load(self) -> None:
-        require("ollama", "ollama", type(self).__name__)
+        super().load()  # checks the SDK is installed first
         if self.tokenizer_id is not None:
             self._tokenizer = load_tokenizer(self.tokenizer_id, type(self).__name__)
-        super().load()
-
-    def _create_async_client(self) -> "AsyncClient":
-        from ollama import AsyncClient
-
-        headers = (
-            {"Authorization": f"Bearer {self.api_key.get_secret_value()}"} if self.api_key else None
-        )
-        # httpx, which the SDK uses, does not retry: the shared retry policy does.
-        return AsyncClient(
-            host=self.host,
-            timeout=self.timeout,
-            follow_redirects=self.follow_redirects,
-            headers=headers,
-        )
 
     @validate_call
     async def agenerate(  # type: ignore[override]

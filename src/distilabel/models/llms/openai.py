@@ -7,8 +7,6 @@ requests go out as the JSON body built here, over one aiohttp session per event 
 CPU per request, which bounds a run on two cores (docs/request_path.md, measured).
 """
 
-
-import os
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Union
 
@@ -22,18 +20,29 @@ from distilabel.models.llms.openai_wire import (
     output_from_completion,
     response_format_for,
 )
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    Secret,
+    structured_output_field,
+)
 from distilabel.models.structured import split_formatted_input
 from distilabel.runtime.accounts import observe_headers
 from distilabel.runtime.http import JsonClient
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
-from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from openai import OpenAI
 
-_OPENAI_API_KEY_ENV_VAR_NAME = "OPENAI_API_KEY"
-_OPENAI_BASE_URL_ENV_VAR_NAME = "OPENAI_BASE_URL"
-_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# No factory: requests go through `OpenAILLM._create_async_client`, a JsonClient
+# configured as the SDK's client is.
+_CLIENT = ProviderClient(
+    sdk="openai",
+    extra="openai",
+    api_key_env="OPENAI_API_KEY",
+    base_url_env="OPENAI_BASE_URL",
+    default_base_url="https://api.openai.com/v1",
+)
 
 
 class OpenAILLM(AsyncLLM):
@@ -59,36 +68,24 @@ class OpenAILLM(AsyncLLM):
     """
 
     model: str
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv(_OPENAI_BASE_URL_ENV_VAR_NAME, _DEFAULT_BASE_URL),
-        description="The base URL to use for the OpenAI API requests.",
+    base_url: Optional[RuntimeParameter[str]] = _CLIENT.base_url_field(
+        "The base URL to use for the OpenAI API requests."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_OPENAI_API_KEY_ENV_VAR_NAME),
-        description="The API key to authenticate the requests to the OpenAI API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the OpenAI API."
     )
     default_headers: Optional[RuntimeParameter[Dict[str, str]]] = Field(
         default=None,
         description="The default headers to use for the OpenAI API requests.",
     )
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None,
-        description="The structured output format to use across all the generations.",
-    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
 
-    _api_key_env_var: ClassVar[Optional[str]] = _OPENAI_API_KEY_ENV_VAR_NAME
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
     _batch_max_requests: int = PrivateAttr(default=50_000)
     _batch_max_bytes: int = PrivateAttr(default=190 * 1024 * 1024)
     _client: Optional["OpenAI"] = PrivateAttr(default=None)
 
-    @property
-    def model_name(self) -> str:
-        return self.model
-
-    def load(self) -> None:
-        require("openai", "openai", type(self).__name__)
-        self._require_api_key()
-        super().load()
+    model_name = MODEL_FIELD_NAME
 
     def unload(self) -> None:
         if self._client is not None:

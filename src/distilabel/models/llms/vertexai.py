@@ -11,7 +11,7 @@ Gemini Developer API (an API key), over plain REST, with retries we can switch o
 import json
 import mimetypes
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple, Union
 
 from pydantic import Field, PositiveInt, SecretStr, validate_call
 
@@ -19,6 +19,13 @@ from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.llms.provider import (
+    MODEL_FIELD_NAME,
+    ProviderClient,
+    Secret,
+    env_field,
+    structured_output_field,
+)
 from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
 from distilabel.runtime.retries import (
     AUTH_STATUSES,
@@ -28,7 +35,6 @@ from distilabel.runtime.retries import (
     retry_after_seconds,
 )
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
-from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from google.genai.client import AsyncClient
@@ -40,6 +46,34 @@ _ROLES = {"user": "user", "assistant": "model", "model": "model", "tool": "user"
 
 def _env_api_key() -> Optional[str]:
     return next((os.environ[name] for name in _API_KEY_ENV_VARS if os.environ.get(name)), None)
+
+
+def _gemini_client(llm: "VertexAILLM") -> "AsyncClient":
+    from google import genai
+    from google.genai import types
+
+    vertexai = llm._use_vertexai()
+    options: Dict[str, Any] = {
+        "http_options": types.HttpOptions(
+            base_url=llm.base_url,
+            timeout=int(llm.timeout * 1000),
+            # One attempt: the shared retry policy in AsyncLLM retries instead.
+            retry_options=types.HttpRetryOptions(attempts=1),
+        ),
+        "vertexai": vertexai,
+    }
+    if llm.api_key is not None:
+        options["api_key"] = llm.api_key.get_secret_value()
+    if vertexai is not False and (llm.project or llm.location) and llm.api_key is None:
+        options["project"] = llm.project
+        options["location"] = llm.location
+    return genai.Client(**options).aio
+
+
+# Two key variables, or Application Default Credentials: `load()` checks them itself.
+_CLIENT = ProviderClient(
+    sdk="google.genai", extra="vertexai", factory=_gemini_client, api_key_required=False
+)
 
 
 class VertexAILLM(AsyncLLM):
@@ -74,7 +108,7 @@ class VertexAILLM(AsyncLLM):
     """
 
     model: str
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = Field(
         default_factory=_env_api_key,
         description="The Gemini / Vertex AI API key; defaults to GOOGLE_API_KEY or GEMINI_API_KEY.",
     )
@@ -82,24 +116,20 @@ class VertexAILLM(AsyncLLM):
         default=None,
         description="Whether to use Vertex AI (True) or the Gemini Developer API (False).",
     )
-    project: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv("GOOGLE_CLOUD_PROJECT"),
-        description="The Google Cloud project to use with Vertex AI.",
+    project: Optional[RuntimeParameter[str]] = env_field(
+        "GOOGLE_CLOUD_PROJECT", description="The Google Cloud project to use with Vertex AI."
     )
-    location: Optional[RuntimeParameter[str]] = Field(
-        default_factory=lambda: os.getenv("GOOGLE_CLOUD_LOCATION"),
-        description="The Google Cloud location to use with Vertex AI.",
+    location: Optional[RuntimeParameter[str]] = env_field(
+        "GOOGLE_CLOUD_LOCATION", description="The Google Cloud location to use with Vertex AI."
     )
     base_url: Optional[RuntimeParameter[str]] = Field(
         default=None, description="The base URL of the API, to use a proxy or a private endpoint."
     )
-    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = Field(
-        default=None, description="The structured output format to use across all the generations."
-    )
+    structured_output: Optional[RuntimeParameter[InstructorStructuredOutputType]] = structured_output_field()
 
-    @property
-    def model_name(self) -> str:
-        return self.model
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
+
+    model_name = MODEL_FIELD_NAME
 
     @property
     def _api_key_env_var(self) -> str:  # type: ignore[override]
@@ -115,7 +145,7 @@ class VertexAILLM(AsyncLLM):
         return not (self.api_key is not None and not self.project)
 
     def load(self) -> None:
-        require("google.genai", "vertexai", type(self).__name__)
+        super().load()  # checks google-genai is installed first
         if self.api_key is None:
             if self._use_vertexai() is False:
                 raise DistilabelUserError(
@@ -124,7 +154,6 @@ class VertexAILLM(AsyncLLM):
                 )
             if self.base_url is None:
                 self._check_default_credentials()
-        super().load()
 
     def _check_default_credentials(self) -> None:
         """Fail now, with what to do, when Vertex AI has no credentials to use."""
@@ -139,27 +168,6 @@ class VertexAILLM(AsyncLLM):
                 f" application-default login`, set {_ADC_ENV_VAR} to a service account key file, or pass"
                 " `api_key` (a Vertex AI express mode key, or a Gemini API key with vertexai=False)."
             ) from error
-
-    def _create_async_client(self) -> "AsyncClient":
-        from google import genai
-        from google.genai import types
-
-        vertexai = self._use_vertexai()
-        options: Dict[str, Any] = {
-            "http_options": types.HttpOptions(
-                base_url=self.base_url,
-                timeout=int(self.timeout * 1000),
-                # One attempt: the shared retry policy in AsyncLLM retries instead.
-                retry_options=types.HttpRetryOptions(attempts=1),
-            ),
-            "vertexai": vertexai,
-        }
-        if self.api_key is not None:
-            options["api_key"] = self.api_key.get_secret_value()
-        if vertexai is not False and (self.project or self.location) and self.api_key is None:
-            options["project"] = self.project
-            options["location"] = self.location
-        return genai.Client(**options).aio
 
     def _classify_error(self, error: Exception) -> ErrorInfo:
         # google-genai raises APIError with the status in `code` and the retry delay,

@@ -27,6 +27,7 @@ from distilabel.models.llms.chat_templates import (
     render_prompt,
 )
 from distilabel.models.llms.outputs import prepare_output
+from distilabel.models.llms.provider import ProviderClient, Secret, structured_output_field
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.models.structured import (
     JsonSchemaOutput,
@@ -42,9 +43,27 @@ if TYPE_CHECKING:
     from huggingface_hub import AsyncInferenceClient
     from transformers import PreTrainedTokenizerBase
 
-_HF_TOKEN_ENV_VAR = "HF_TOKEN"
 _INFERENCE_ENDPOINT_ENV_VAR = "HF_INFERENCE_ENDPOINT"
 _ENDPOINT_WAIT_SECONDS = 60
+
+
+def _inference_client(llm: "InferenceEndpointsLLM") -> "AsyncInferenceClient":
+    from huggingface_hub import AsyncInferenceClient
+
+    # huggingface_hub's httpx client does not retry: the shared retry policy does.
+    return AsyncInferenceClient(
+        model=llm._server_url or llm.model_id, token=llm._token_value, timeout=llm.timeout
+    )
+
+
+# A self-hosted TGI may need no token: `load()` decides whether one is required.
+_CLIENT = ProviderClient(
+    sdk="huggingface_hub",
+    extra="hf-inference-endpoints",
+    api_key_env="HF_TOKEN",
+    factory=_inference_client,
+    api_key_required=False,
+)
 
 
 class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
@@ -102,18 +121,15 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
     base_url: Optional[RuntimeParameter[str]] = Field(
         default=None, description="The base URL to use for the Inference Endpoints API requests."
     )
-    api_key: Optional[RuntimeParameter[SecretStr]] = Field(
-        default_factory=lambda: os.getenv(_HF_TOKEN_ENV_VAR),
-        description="The API key to authenticate the requests to the Inference Endpoints API.",
+    api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
+        "The API key to authenticate the requests to the Inference Endpoints API."
     )
     tokenizer_id: Optional[str] = None
     model_display_name: Optional[str] = None
-    structured_output: Optional[RuntimeParameter[StructuredOutputType]] = Field(
-        default=None, description="The structured output format to use across all the generations."
-    )
+    structured_output: Optional[RuntimeParameter[StructuredOutputType]] = structured_output_field()
 
+    _provider_client: ClassVar[ProviderClient] = _CLIENT
     _num_generations_param_supported: ClassVar[bool] = False
-    _api_key_env_var: ClassVar[Optional[str]] = _HF_TOKEN_ENV_VAR
     _tokenizer: Optional["PreTrainedTokenizerBase"] = PrivateAttr(default=None)
     _server_url: Optional[str] = PrivateAttr(default=None)
     _token_value: Optional[str] = PrivateAttr(default=None)
@@ -153,9 +169,11 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
         return self.model_display_name or self.model_id or self.endpoint_name or self.base_url or ""
 
     def load(self) -> None:
-        hub = require("huggingface_hub", "hf-inference-endpoints", type(self).__name__)
+        # Before the shared checks: resolving the endpoint may set `model_display_name`,
+        # which names the logger.
+        hub = require(_CLIENT.sdk, _CLIENT.extra, type(self).__name__)
         # A submodule, not one of the package's lazy attributes: import it by name.
-        constants = require("huggingface_hub.constants", "hf-inference-endpoints", type(self).__name__)
+        constants = require("huggingface_hub.constants", _CLIENT.extra, type(self).__name__)
         if constants.is_offline_mode():
             # huggingface_hub then refuses every HTTP request, to any host.
             raise DistilabelUserError(
@@ -188,14 +206,6 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
         if not self.model_display_name and endpoint.repository:
             self.model_display_name = endpoint.repository
         return endpoint.url
-
-    def _create_async_client(self) -> "AsyncInferenceClient":
-        from huggingface_hub import AsyncInferenceClient
-
-        # huggingface_hub's httpx client does not retry: the shared retry policy does.
-        return AsyncInferenceClient(
-            model=self._server_url or self.model_id, token=self._token_value, timeout=self.timeout
-        )
 
     def _structured_output_for(self, row_spec: Any) -> Optional[StructuredOutput]:
         return super()._structured_output_for(_from_tgi_grammar(row_spec))
