@@ -235,7 +235,7 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
                 return self._offline_batch_generate_polling(inputs, num_generations, **kwargs)
             return self.offline_batch_generate(inputs, num_generations, **kwargs)
         if self._caches_each_row:  # AsyncLLM: every row goes through ``agenerate_row``
-            return self.generate(inputs=inputs, num_generations=num_generations, **kwargs)
+            return self._background_loop.run(self._agenerate_rows(inputs, num_generations, kwargs))  # type: ignore[attr-defined]
         cache = self._state.cache
         if cache is not None:
             return self._generate_through_cache(cache, inputs, num_generations, kwargs)
@@ -733,13 +733,19 @@ class AsyncLLM(LLM):
         # Checked before the background loop starts: a bad kwarg raises here, from the
         # caller's thread, and leaves no loop thread behind.
         kwargs = self.validate_generation_kwargs({**(self.generation_kwargs or {}), **kwargs})
-        return self._background_loop.run(self.agenerate_batch(inputs, num_generations, **kwargs))
+        return self._background_loop.run(self._agenerate_rows(inputs, num_generations, kwargs))
 
     async def agenerate_batch(
         self, inputs: List["FormattedInput"], num_generations: int = 1, **kwargs: Any
     ) -> List["GenerateOutput"]:
         """``generate`` for use inside an event loop."""
         kwargs = self.validate_generation_kwargs({**(self.generation_kwargs or {}), **kwargs})
+        return await self._agenerate_rows(inputs, num_generations, kwargs)
+
+    async def _agenerate_rows(
+        self, inputs: List["FormattedInput"], num_generations: int, kwargs: Dict[str, Any]
+    ) -> List["GenerateOutput"]:
+        """Every input through ``agenerate_row`` at once; ``kwargs`` are already validated."""
         tasks = [asyncio.ensure_future(self.agenerate_row(i, num_generations, **kwargs)) for i in inputs]
         try:
             return list(await asyncio.gather(*tasks))
