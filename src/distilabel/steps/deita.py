@@ -7,6 +7,7 @@ from pydantic import Field
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.utils.arrays import column_matrix
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,12 +104,7 @@ class DeitaFiltering(GlobalStep):
     def _unit_vectors(self, inputs: StepInput) -> "np.ndarray":
         import numpy as np
 
-        try:
-            vectors = np.array([row["embedding"] for row in inputs], dtype="float64")
-        except (KeyError, TypeError, ValueError) as error:
-            raise DistilabelUserError(
-                f"DeitaFiltering: every row needs an `embedding` of the same width ({error})."
-            ) from error
+        vectors = column_matrix(inputs, "embedding", "DeitaFiltering")
         if vectors.ndim != 2:
             raise DistilabelUserError(
                 "DeitaFiltering: every row needs an `embedding` of the same width."

@@ -8,7 +8,7 @@ internals and calls that mutate, so every template in the package is compiled he
 
 from functools import lru_cache
 from importlib import resources
-from typing import Any, FrozenSet
+from typing import Any, Dict, FrozenSet, List
 
 from jinja2 import StrictUndefined, Template, Undefined, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -75,6 +75,12 @@ def package_template(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+
+def user_prompt(name: str, **values: Any) -> List[Dict[str, str]]:
+    """A one-message conversation: the package template ``name`` rendered with ``values``, as the user."""
+    return [{"role": "user", "content": render_template(package_template(name), **values)}]
+
+
 __all__ = [
     "check_column_in_template",
     "compile_template",
@@ -82,4 +88,5 @@ __all__ = [
     "render_template",
     "sandboxed_environment",
     "template_variables",
+    "user_prompt",
 ]

@@ -20,16 +20,11 @@ class TextGenerationToArgilla(ArgillaBase):
     generation; a generation that is ``None`` (a failed row) gives no record.
 
     Attributes:
-        dataset_name: the name of the dataset in Argilla.
-        dataset_workspace: the workspace of the dataset; the default workspace when not given.
-        api_url: the URL of the Argilla server; read from ``ARGILLA_API_URL`` when not given.
-        api_key: the API key of the Argilla user; read from ``ARGILLA_API_KEY`` when not given.
+        dataset_name, dataset_workspace, api_url, api_key: where the records go, see
+            `ArgillaBase` (``ARGILLA_API_URL`` and ``ARGILLA_API_KEY`` are the fallbacks).
 
     Runtime parameters:
-        - `dataset_name`: the name of the dataset in Argilla.
-        - `dataset_workspace`: the workspace of the dataset.
-        - `api_url`: the URL of the Argilla server.
-        - `api_key`: the API key of the Argilla user.
+        - `dataset_name`, `dataset_workspace`, `api_url`, `api_key`.
 
     Input columns:
         - instruction (`str`): the instruction the generation answers.

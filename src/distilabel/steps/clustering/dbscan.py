@@ -4,9 +4,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from pydantic import Field, PrivateAttr
 
-from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.utils.arrays import column_matrix
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -84,19 +84,12 @@ class DBSCAN(GlobalStep):
         super().unload()
 
     def process(self, inputs: StepInput) -> "StepOutput":
-        import numpy as np
-
         if self._clusterer is None:
             raise RuntimeError("DBSCAN is not loaded: call load() first.")
         if not inputs:
             yield inputs
             return
-        try:
-            points = np.array([row["projection"] for row in inputs], dtype="float64")
-        except (KeyError, TypeError, ValueError) as error:
-            raise DistilabelUserError(
-                f"DBSCAN: every row needs a `projection` of the same width ({error})."
-            ) from error
+        points = column_matrix(inputs, "projection", "DBSCAN")
         labels = self._clusterer.fit(points).labels_
         for row, label in zip(inputs, labels, strict=True):
             row["cluster_label"] = int(label)

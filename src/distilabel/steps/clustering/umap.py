@@ -4,9 +4,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from pydantic import Field, PrivateAttr
 
-from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.utils.arrays import column_matrix
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -85,19 +85,12 @@ class UMAP(GlobalStep):
         super().unload()
 
     def process(self, inputs: StepInput) -> "StepOutput":
-        import numpy as np
-
         if self._umap is None:
             raise RuntimeError("UMAP is not loaded: call load() first.")
         if not inputs:
             yield inputs
             return
-        try:
-            embeddings = np.array([row["embedding"] for row in inputs], dtype="float64")
-        except (KeyError, TypeError, ValueError) as error:
-            raise DistilabelUserError(
-                f"UMAP: every row needs an `embedding` of the same width ({error})."
-            ) from error
+        embeddings = column_matrix(inputs, "embedding", "UMAP")
         self._logger.info("Fitting UMAP on %d embeddings", len(inputs))
         projections = self._umap.fit_transform(embeddings)
         for row, projection in zip(inputs, projections, strict=True):

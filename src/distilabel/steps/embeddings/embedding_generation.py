@@ -11,7 +11,19 @@ if TYPE_CHECKING:
     from distilabel.typing.steps import StepColumns, StepOutput
 
 
-class EmbeddingGeneration(Step):
+class TextEmbeddingColumns:
+    """The columns of a step that embeds each row's ``text``: out come ``embedding`` and ``model_name``."""
+
+    @property
+    def inputs(self) -> "StepColumns":
+        return ["text"]
+
+    @property
+    def outputs(self) -> "StepColumns":
+        return ["embedding", "model_name"]
+
+
+class EmbeddingGeneration(TextEmbeddingColumns, Step):
     """Embed the ``text`` column of each row.
 
     Attributes:
@@ -32,14 +44,6 @@ class EmbeddingGeneration(Step):
     """
 
     embeddings: SerializeAsAny[Embeddings]
-
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["text"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["embedding", "model_name"]
 
     def load(self) -> None:
         super().load()

@@ -125,15 +125,11 @@ class FormatChatGenerationDPO(Step):
         - generation_models (`List[str]`, optional): the model of each generation.
         - ratings (`List[float]`): the rating of each generation.
 
-    Output columns:
-        - prompt (`str`): the first user message.
-        - prompt_id (`str`): the SHA-256 of the prompt.
-        - chosen (`List[Dict[str, str]]`): the conversation with the best generation.
-        - chosen_model (`str`, optional): its model, when ``generation_models`` is given.
-        - chosen_rating (`float`): its rating.
-        - rejected (`List[Dict[str, str]]`): the conversation with the worst generation.
-        - rejected_model (`str`, optional): its model, when ``generation_models`` is given.
-        - rejected_rating (`float`): its rating.
+    Output columns (those of `FormatTextGenerationDPO`):
+        - prompt (`str`): the first user message; prompt_id (`str`): its SHA-256.
+        - chosen, rejected (`List[Dict[str, str]]`): the conversation with the best, the worst generation.
+        - chosen_model, rejected_model (`str`, optional): their models, when ``generation_models`` is given.
+        - chosen_rating, rejected_rating (`float`): their ratings.
 
     Examples:
         >>> step = FormatChatGenerationDPO()

@@ -6,13 +6,14 @@ from pydantic import SerializeAsAny
 
 from distilabel.models.llms.base import LLM
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.embeddings.embedding_generation import TextEmbeddingColumns
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 
-class GenerateEmbeddings(Step):
+class GenerateEmbeddings(TextEmbeddingColumns, Step):
     """Embed a text (or conversation) as the LLM's last hidden state at the last token.
 
     Attributes:
@@ -34,14 +35,6 @@ class GenerateEmbeddings(Step):
 
     def unload(self) -> None:
         self.llm.unload()
-
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["text"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["embedding", "model_name"]
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         text = input["text"]

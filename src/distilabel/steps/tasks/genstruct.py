@@ -4,7 +4,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from distilabel.steps.tasks.base import Task
-from distilabel.utils.template import package_template, render_template
+from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
@@ -56,12 +56,11 @@ class Genstruct(Task):
         return ["user", "assistant", "model_name"]
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        prompt = render_template(
-            package_template("instruction_data/genstruct.jinja2"),
+        return user_prompt(  # type: ignore[return-value]
+            "instruction_data/genstruct.jinja2",
             title=str(input["title"]),
             content=str(input["content"]),
         )
-        return [{"role": "user", "content": prompt}]  # type: ignore[return-value]
 
     def format_output(
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None

@@ -16,7 +16,7 @@ cache answers them, and the dataset is reproducible.
 
 import random
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Sequence
 
 from pydantic import Field, PrivateAttr
 
@@ -96,9 +96,11 @@ class _EmbeddingDataGeneration(_JSONKeysOutput, Task, ABC):
 
     Attributes:
         seed: seeds the random choice of the traits (together with the row's task).
+        language: the language of the example.
     """
 
     seed: int = 42
+    language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
 
     @property
     def inputs(self) -> "StepColumns":
@@ -296,7 +298,6 @@ class GenerateTextRetrievalData(_EmbeddingDataGeneration):
         ```
     """
 
-    language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
     query_type: Optional[Literal["extremely long-tail", "long-tail", "common"]] = None
     query_length: Optional[Literal["less than 5 words", "5 to 15 words", "at least 10 words"]] = (
         None
@@ -324,7 +325,20 @@ class GenerateTextRetrievalData(_EmbeddingDataGeneration):
         )
 
 
-class GenerateShortTextMatchingData(_EmbeddingDataGeneration):
+class _TextMatchingData(_EmbeddingDataGeneration, ABC):
+    """A matching example for a row's task: an input and the text it matches (``_template`` says how long)."""
+
+    _template: ClassVar[str]
+
+    @property
+    def keys(self) -> List[str]:
+        return ["input", "positive_document"]
+
+    def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        return _render(self._template, task=self._task_of(input), language=self.language)
+
+
+class GenerateShortTextMatchingData(_TextMatchingData):
     """Write a short text matching example for a task: a short input and the short text it matches.
 
     Attributes:
@@ -351,25 +365,14 @@ class GenerateShortTextMatchingData(_EmbeddingDataGeneration):
         ```
     """
 
-    language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
-
-    @property
-    def keys(self) -> List[str]:
-        return ["input", "positive_document"]
-
-    def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        return _render("short-text-matching", task=self._task_of(input), language=self.language)
+    _template: ClassVar[str] = "short-text-matching"
 
 
-class GenerateLongTextMatchingData(_EmbeddingDataGeneration):
+class GenerateLongTextMatchingData(_TextMatchingData):
     """Write a long text matching example for a task: a long input document and the document it matches.
 
-    Attributes:
-        language: the language of the example.
-        seed: kept for compatibility; this task draws nothing.
-
-    Input columns:
-        - task (`str`): the matching task.
+    The long-text twin of `GenerateShortTextMatchingData`, with the same attributes
+    (``language``, and ``seed``, which draws nothing here) and the same input column, ``task``.
 
     Output columns:
         - input (`str`): the input document.
@@ -388,14 +391,7 @@ class GenerateLongTextMatchingData(_EmbeddingDataGeneration):
         ```
     """
 
-    language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
-
-    @property
-    def keys(self) -> List[str]:
-        return ["input", "positive_document"]
-
-    def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        return _render("long-text-matching", task=self._task_of(input), language=self.language)
+    _template: ClassVar[str] = "long-text-matching"
 
 
 class GenerateTextClassificationData(_EmbeddingDataGeneration):
@@ -428,7 +424,6 @@ class GenerateTextClassificationData(_EmbeddingDataGeneration):
         ```
     """
 
-    language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
     difficulty: Optional[Literal["high school", "college", "PhD"]] = None
     clarity: Optional[Literal["clear", "understandable with some effort", "ambiguous"]] = None
 
@@ -451,7 +446,24 @@ class GenerateTextClassificationData(_EmbeddingDataGeneration):
 # --- examples that need no task -----------------------------------------------------------------
 
 
-class MonolingualTripletGenerator(_EmbeddingDataGenerator):
+class _GradedTripletGenerator(_EmbeddingDataGenerator, ABC):
+    """Three texts ``S1``, ``S2``, ``S3`` whose unit, difficulty and scores are drawn when left ``None``."""
+
+    @property
+    def keys(self) -> List[str]:
+        return ["S1", "S2", "S3"]
+
+    def _graded_traits(self) -> Dict[str, Any]:
+        rng = self._random
+        return {
+            "unit": _pick(rng, self.unit, UNITS),  # type: ignore[attr-defined]
+            "difficulty": _pick(rng, self.difficulty, SCHOOL_LEVELS),  # type: ignore[attr-defined]
+            "high_score": _pick(rng, self.high_score, HIGH_SCORES),  # type: ignore[attr-defined]
+            "low_score": _pick(rng, self.low_score, LOW_SCORES),  # type: ignore[attr-defined]
+        }
+
+
+class MonolingualTripletGenerator(_GradedTripletGenerator):
     """Generate three texts in one language with graded similarity, for semantic similarity training.
 
     ``S2`` is close in meaning to ``S1`` (``high_score``), ``S3`` further away (``low_score``).
@@ -489,23 +501,15 @@ class MonolingualTripletGenerator(_EmbeddingDataGenerator):
     low_score: Optional[Literal["2.5", "3", "3.5"]] = None
 
     @property
-    def keys(self) -> List[str]:
-        return ["S1", "S2", "S3"]
-
-    @property
     def prompt(self) -> "ChatType":
-        rng = self._random
         return _render(
             "monolingual-triplet",
             language=self.language,
-            unit=_pick(rng, self.unit, UNITS),
-            difficulty=_pick(rng, self.difficulty, SCHOOL_LEVELS),
-            high_score=_pick(rng, self.high_score, HIGH_SCORES),
-            low_score=_pick(rng, self.low_score, LOW_SCORES),
+            **self._graded_traits(),
         )
 
 
-class BitextRetrievalGenerator(_EmbeddingDataGenerator):
+class BitextRetrievalGenerator(_GradedTripletGenerator):
     """Generate a text and two translations of graded quality, for bitext retrieval training.
 
     ``S1`` is in ``source_language``; ``S2`` (quality ``high_score``) and ``S3`` (quality
@@ -546,20 +550,12 @@ class BitextRetrievalGenerator(_EmbeddingDataGenerator):
     low_score: Optional[Literal["2.5", "3", "3.5"]] = None
 
     @property
-    def keys(self) -> List[str]:
-        return ["S1", "S2", "S3"]
-
-    @property
     def prompt(self) -> "ChatType":
-        rng = self._random
         return _render(
             "bitext-retrieval",
             source_language=self.source_language,
             target_language=self.target_language,
-            unit=_pick(rng, self.unit, UNITS),
-            difficulty=_pick(rng, self.difficulty, SCHOOL_LEVELS),
-            high_score=_pick(rng, self.high_score, HIGH_SCORES),
-            low_score=_pick(rng, self.low_score, LOW_SCORES),
+            **self._graded_traits(),
         )
 
 

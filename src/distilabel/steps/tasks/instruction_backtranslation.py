@@ -4,7 +4,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from distilabel.steps.tasks.base import Task
-from distilabel.utils.template import package_template, render_template
+from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
@@ -54,12 +54,11 @@ class InstructionBacktranslation(Task):
         return ["score", "reason", "model_name"]
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        prompt = render_template(
-            package_template("instruction_data/backtranslation.jinja2"),
+        return user_prompt(  # type: ignore[return-value]
+            "instruction_data/backtranslation.jinja2",
             instruction=input["instruction"],
             generation=input["generation"],
         )
-        return [{"role": "user", "content": prompt}]  # type: ignore[return-value]
 
     def format_output(
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.tasks.base import Task
-from distilabel.utils.template import package_template, render_template
+from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
@@ -72,14 +72,13 @@ class SelfInstruct(Task):
         """The request for instructions about the row's ``input``."""
         if not isinstance(input.get("input"), str):
             raise DistilabelUserError(f"SelfInstruct needs an `input` string, got {input.get('input')!r}.")
-        prompt = render_template(
-            package_template(_TEMPLATE),
+        return user_prompt(  # type: ignore[return-value]
+            _TEMPLATE,
             input=input["input"],
             application_description=self.application_description,
             criteria_for_query_generation=self.criteria_for_query_generation,
             num_instructions=self.num_instructions,
         )
-        return [{"role": "user", "content": prompt}]
 
     def format_output(self, output: Optional[str], input: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """One instruction per non-empty line of the answer; ``[]`` when there is no answer."""

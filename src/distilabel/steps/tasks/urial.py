@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.tasks.base import Task
-from distilabel.utils.template import package_template, render_template
+from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
@@ -58,10 +58,7 @@ class URIAL(Task):
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         messages = _messages(input)
-        prompt = render_template(
-            package_template("instruction_data/urial.jinja2"), messages=messages
-        )
-        return [{"role": "user", "content": prompt}]  # type: ignore[return-value]
+        return user_prompt("instruction_data/urial.jinja2", messages=messages)  # type: ignore[return-value]
 
     def format_output(
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None

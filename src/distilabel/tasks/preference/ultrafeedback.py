@@ -7,7 +7,7 @@ wording is ours.
 """
 
 import re
-from typing import ClassVar, Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional, Type
 
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypedDict
@@ -109,6 +109,22 @@ _ASPECTS: Dict[str, tuple] = {
 }
 
 
+def _rubric(aspect: str, name: str, doc: str) -> classmethod:
+    """A ``for_<aspect>`` constructor: the ``aspect``'s rubric, each part replaceable."""
+
+    def build(
+        cls: Type["UltraFeedbackTask"],
+        system_prompt: Optional[str] = None,
+        task_description: Optional[str] = None,
+        ratings: Optional[List[Rating]] = None,
+    ) -> "UltraFeedbackTask":
+        return cls._for(aspect, system_prompt, task_description, ratings)
+
+    build.__name__, build.__qualname__ = name, f"UltraFeedbackTask.{name}"
+    build.__doc__ = doc
+    return classmethod(build)
+
+
 @dataclass
 class UltraFeedbackTask(PreferenceTask):
     """Rate each of several answers to one instruction against a rubric.
@@ -191,65 +207,23 @@ class UltraFeedbackTask(PreferenceTask):
             **kwargs,
         )
 
-    @classmethod
-    def for_overall_quality(
-        cls,
-        system_prompt: Optional[str] = None,
-        task_description: Optional[str] = None,
-        ratings: Optional[List[Rating]] = None,
-    ) -> "UltraFeedbackTask":
-        """Rate overall quality: correctness, honesty, truthfulness and instruction following together."""
-        return cls._for("text-quality", system_prompt, task_description, ratings)
-
-    @classmethod
-    def for_text_quality(
-        cls,
-        system_prompt: Optional[str] = None,
-        task_description: Optional[str] = None,
-        ratings: Optional[List[Rating]] = None,
-    ) -> "UltraFeedbackTask":
-        """The same rubric as ``for_overall_quality`` (its earlier 0.x name)."""
-        return cls._for("text-quality", system_prompt, task_description, ratings)
-
-    @classmethod
-    def for_helpfulness(
-        cls,
-        system_prompt: Optional[str] = None,
-        task_description: Optional[str] = None,
-        ratings: Optional[List[Rating]] = None,
-    ) -> "UltraFeedbackTask":
-        """Rate helpfulness: correct, informative content."""
-        return cls._for("helpfulness", system_prompt, task_description, ratings)
-
-    @classmethod
-    def for_truthfulness(
-        cls,
-        system_prompt: Optional[str] = None,
-        task_description: Optional[str] = None,
-        ratings: Optional[List[Rating]] = None,
-    ) -> "UltraFeedbackTask":
-        """Rate truthfulness: nothing invented or contradicted."""
-        return cls._for("truthfulness", system_prompt, task_description, ratings)
-
-    @classmethod
-    def for_honesty(
-        cls,
-        system_prompt: Optional[str] = None,
-        task_description: Optional[str] = None,
-        ratings: Optional[List[Rating]] = None,
-    ) -> "UltraFeedbackTask":
-        """Rate honesty: confidence that fits correctness."""
-        return cls._for("honesty", system_prompt, task_description, ratings)
-
-    @classmethod
-    def for_instruction_following(
-        cls,
-        system_prompt: Optional[str] = None,
-        task_description: Optional[str] = None,
-        ratings: Optional[List[Rating]] = None,
-    ) -> "UltraFeedbackTask":
-        """Rate instruction following: the goal and the restrictions."""
-        return cls._for("instruction-following", system_prompt, task_description, ratings)
-
+    for_overall_quality = _rubric(
+        "text-quality",
+        "for_overall_quality",
+        "Rate overall quality: correctness, honesty, truthfulness and instruction following together.",
+    )
+    for_text_quality = _rubric(
+        "text-quality", "for_text_quality", "The same rubric as ``for_overall_quality`` (its earlier 0.x name)."
+    )
+    for_helpfulness = _rubric("helpfulness", "for_helpfulness", "Rate helpfulness: correct, informative content.")
+    for_truthfulness = _rubric(
+        "truthfulness", "for_truthfulness", "Rate truthfulness: nothing invented or contradicted."
+    )
+    for_honesty = _rubric("honesty", "for_honesty", "Rate honesty: confidence that fits correctness.")
+    for_instruction_following = _rubric(
+        "instruction-following",
+        "for_instruction_following",
+        "Rate instruction following: the goal and the restrictions.",
+    )
 
 __all__ = ["Rating", "UltraFeedbackOutput", "UltraFeedbackTask"]

@@ -8,7 +8,7 @@ Instructions" (2023), https://arxiv.org/abs/2304.12244.
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
@@ -16,10 +16,11 @@ from distilabel.steps.tasks.base import Task, _upstream_metadata
 from distilabel.steps.tasks.evol_instruct.utils import (
     MUTATION_TEMPLATES,
     Chain,
+    MutationTemplatesMixin,
     add_statistics,
     apply_mutation,
-    check_mutation_templates,
     evolve,
+    one_message,
     parse_evolved_instruction,
     row_random,
 )
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from distilabel.typing.steps import StepColumns, StepOutput
 
 
-class EvolInstruct(Task):
+class EvolInstruct(MutationTemplatesMixin, Task):
     """Evolve instructions into harder or new ones with an LLM (Evol-Instruct).
 
     Each round sends the latest version of an instruction inside a mutation prompt
@@ -89,11 +90,6 @@ class EvolInstruct(Task):
         default=42, description="The seed of the random choice of a mutation for each evolution."
     )
 
-    @field_validator("mutation_templates", mode="after")
-    @classmethod
-    def _check_templates(cls, value: Dict[str, str]) -> Dict[str, str]:
-        return check_mutation_templates(value)
-
     @property
     def inputs(self) -> "StepColumns":
         return ["instruction"]
@@ -105,15 +101,9 @@ class EvolInstruct(Task):
             columns.append("answers" if self.store_evolutions else "answer")
         return columns
 
-    @property
-    def mutation_templates_names(self) -> List[str]:
-        """The names of the mutation templates."""
-        return list(self.mutation_templates)
-
     def format_input(self, input: Union[str, Dict[str, Any]]) -> "ChatType":
         """A prompt (or a row's ``instruction``) as a one-message conversation."""
-        text = input["instruction"] if isinstance(input, dict) else input
-        return [{"role": "user", "content": str(text)}]
+        return one_message(input)
 
     def format_output(  # type: ignore[override]
         self, instructions: Union[str, List[str], None], answers: Optional[List[Optional[str]]] = None

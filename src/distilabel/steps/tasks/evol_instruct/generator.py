@@ -3,18 +3,18 @@ written around a few random nouns and is rewritten until a version's length fall
 ``min_length`` and ``max_length``; that version is a new instruction, and the slot starts over."""
 
 import random
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import DISTILABEL_METADATA_KEY
 from distilabel.steps.tasks.base import GeneratorTask
 from distilabel.steps.tasks.evol_instruct.utils import (
     GENERATION_MUTATION_TEMPLATES,
+    MutationTemplatesMixin,
     add_statistics,
     apply_mutation,
-    check_mutation_templates,
     english_nouns,
     parse_evolved_instruction,
 )
@@ -40,7 +40,7 @@ class _Slot:
         self.statistics: Dict[str, List[int]] = {"input_tokens": [], "output_tokens": []}
 
 
-class EvolInstructGenerator(GeneratorTask):
+class EvolInstructGenerator(MutationTemplatesMixin, GeneratorTask):
     """Generate ``num_instructions`` instructions from nothing with Evol-Instruct.
 
     ``num_instructions`` slots evolve in rounds. A slot starts with the
@@ -95,11 +95,7 @@ class EvolInstructGenerator(GeneratorTask):
     )
 
     max_rounds_without_progress: ClassVar[int] = 50
-
-    @field_validator("mutation_templates", mode="after")
-    @classmethod
-    def _check_templates(cls, value: Dict[str, str]) -> Dict[str, str]:
-        return check_mutation_templates(value, required=[_FRESH_START])
+    _required_templates: ClassVar[Tuple[str, ...]] = (_FRESH_START,)
 
     @property
     def outputs(self) -> "StepColumns":
@@ -111,11 +107,6 @@ class EvolInstructGenerator(GeneratorTask):
     @property
     def total_rows(self) -> Optional[int]:
         return self.num_instructions
-
-    @property
-    def mutation_templates_names(self) -> List[str]:
-        """The names of the mutation templates."""
-        return list(self.mutation_templates)
 
     def format_output(  # type: ignore[override]
         self, instruction: Optional[str], answer: Optional[str] = None

@@ -12,7 +12,20 @@ the generator starts from a question written around a few random nouns.
 
 import random
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from pydantic import field_validator
 
 from distilabel.utils.template import package_template, render_template
 
@@ -89,6 +102,31 @@ def check_mutation_templates(templates: Dict[str, str], required: Sequence[str] 
     if missing:
         raise DistilabelUserError(f"`mutation_templates` needs the templates {missing} (it has {sorted(templates)}).")
     return templates
+
+
+class MutationTemplatesMixin:
+    """For the Evol tasks: ``mutation_templates`` checked when set, and listed by name.
+
+    ``_required_templates`` names the templates a task cannot do without.
+    """
+
+    _required_templates: ClassVar[Tuple[str, ...]] = ()
+
+    @field_validator("mutation_templates", mode="after")
+    @classmethod
+    def _check_templates(cls, value: Dict[str, str]) -> Dict[str, str]:
+        return check_mutation_templates(value, required=cls._required_templates)
+
+    @property
+    def mutation_templates_names(self) -> List[str]:
+        """The names of the mutation templates."""
+        return list(self.mutation_templates)  # type: ignore[attr-defined]
+
+
+def one_message(input: Union[str, Dict[str, Any]]) -> "ChatType":
+    """A prompt (or a row's ``instruction``) as a one-message user conversation."""
+    text = input["instruction"] if isinstance(input, dict) else input
+    return [{"role": "user", "content": str(text)}]
 
 
 class Chain:

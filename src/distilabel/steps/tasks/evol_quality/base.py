@@ -3,16 +3,17 @@ mutation drawn at random (Deita's quality evolution)."""
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
 from distilabel.steps.tasks.base import Task, _upstream_metadata
 from distilabel.steps.tasks.evol_instruct.utils import (
     Chain,
+    MutationTemplatesMixin,
     apply_mutation,
-    check_mutation_templates,
     evolve,
+    one_message,
     row_random,
 )
 from distilabel.steps.tasks.evol_quality.utils import MUTATION_TEMPLATES, parse_evolved_response
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from distilabel.typing.steps import StepColumns, StepOutput
 
 
-class EvolQuality(Task):
+class EvolQuality(MutationTemplatesMixin, Task):
     """Evolve answers into better ones with an LLM (Deita's quality evolution).
 
     Each round sends the instruction and the latest version of its answer inside a
@@ -74,11 +75,6 @@ class EvolQuality(Task):
         default=42, description="The seed of the random choice of a mutation for each evolution."
     )
 
-    @field_validator("mutation_templates", mode="after")
-    @classmethod
-    def _check_templates(cls, value: Dict[str, str]) -> Dict[str, str]:
-        return check_mutation_templates(value)
-
     @property
     def inputs(self) -> "StepColumns":
         return ["instruction", "response"]
@@ -87,15 +83,9 @@ class EvolQuality(Task):
     def outputs(self) -> "StepColumns":
         return ["evolved_responses" if self.store_evolutions else "evolved_response", "model_name"]
 
-    @property
-    def mutation_templates_names(self) -> List[str]:
-        """The names of the mutation templates."""
-        return list(self.mutation_templates)
-
     def format_input(self, input: Union[str, Dict[str, Any]]) -> "ChatType":
         """A prompt as a one-message conversation."""
-        text = input["instruction"] if isinstance(input, dict) else input
-        return [{"role": "user", "content": str(text)}]
+        return one_message(input)
 
     def format_output(self, responses: Union[str, List[str], None]) -> Dict[str, Any]:  # type: ignore[override]
         """The output columns for one row's responses."""

@@ -22,17 +22,13 @@ class MagpieGenerator(GeneratorTask, MagpieBase):
     nothing at all.
 
     Attributes:
-        n_turns: the number of user/assistant rounds.
-        end_with_user: end each conversation with a user message.
-        include_system_prompt: keep the system prompt in ``conversation``.
-        only_instruction: generate only the first user message.
-        system_prompt: a prompt, a list to draw from, a dict name -> prompt, or a dict
-            name -> (prompt, probability).
+        n_turns, end_with_user, include_system_prompt, only_instruction, system_prompt:
+            as in ``Magpie`` (a ``system_prompt`` list or dict is drawn from per row).
         num_rows: how many rows to generate (a runtime parameter; required).
 
-    Output columns:
-        - instruction (`str`): the first user message (``only_instruction=True`` or ``n_turns=1``).
-        - response (`str`): the answer to it (``n_turns=1``).
+    Output columns (as ``Magpie``'s):
+        - instruction (`str`), response (`str`): the first user message and its answer
+            (``n_turns=1``; ``instruction`` alone with ``only_instruction=True``).
         - conversation (`ChatType`): the messages (``n_turns > 1``).
         - system_prompt_key (`str`): the name of the system prompt drawn (``system_prompt`` a dict).
         - model_name (`str`): the model that generated them.

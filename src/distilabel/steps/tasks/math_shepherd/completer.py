@@ -2,14 +2,19 @@
 
 from typing import TYPE_CHECKING, Any, Dict, Final, List, Optional, Tuple
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, PositiveInt
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
 from distilabel.steps.tasks.base import Task
-from distilabel.steps.tasks.math_shepherd.generator import _SOLUTION_SCHEMA, render_system_prompt
+from distilabel.steps.tasks.math_shepherd.generator import (
+    _SOLUTION_SCHEMA,
+    RULES_GSM8K,
+    prompt_messages,
+)
 from distilabel.steps.tasks.math_shepherd.utils import (
     ANSWER_PREFIX,
+    StepTags,
     final_answer,
     split_solution_steps,
     structured_solutions,
@@ -21,7 +26,6 @@ if TYPE_CHECKING:
 
 SYSTEM_PROMPT: Final[str] = package_template("math_shepherd/completer_system.jinja2")
 SYSTEM_PROMPT_STRUCTURED: Final[str] = package_template("math_shepherd/completer_structured.jinja2")
-RULES_GSM8K: Final[str] = package_template("math_shepherd/rules_gsm8k.jinja2")
 FEW_SHOTS_GSM8K: Final[str] = package_template("math_shepherd/completer_few_shots_gsm8k.jinja2")
 TEMPLATE: Final[str] = package_template("math_shepherd/completer.jinja2")
 TEMPLATE_STRUCTURED: Final[str] = package_template("math_shepherd/completer_structured_user.jinja2")
@@ -88,18 +92,9 @@ class MathShepherdCompleter(Task):
     extra_rules: Optional[str] = RULES_GSM8K
     few_shots: Optional[str] = FEW_SHOTS_GSM8K
     N: PositiveInt = 1
-    tags: List[str] = Field(
+    tags: StepTags = Field(
         default_factory=lambda: ["+", "-"], description="The good tag, then the bad tag."
     )
-
-    @field_validator("tags")
-    @classmethod
-    def _two_tags(cls, tags: List[str]) -> List[str]:
-        if len(tags) != 2 or not all(tags) or tags[0] == tags[1]:
-            raise DistilabelUserError(
-                f"`tags` must be two different non-empty tags, good first: got {tags!r}."
-            )
-        return tags
 
     @property
     def inputs(self) -> "StepColumns":
@@ -113,23 +108,8 @@ class MathShepherdCompleter(Task):
         """The prompt continuing ``input["instruction"]`` from the steps in ``input["steps"]`` (none: from scratch)."""
         template = TEMPLATE_STRUCTURED if self.use_default_structured_output else TEMPLATE
         steps = "\n".join(input.get("steps") or [])
-        messages: List[Dict[str, str]] = [
-            {
-                "role": "user",
-                "content": render_template(
-                    template, instruction=input["instruction"], steps=steps, N=self.N
-                ),
-            }
-        ]
-        system = render_system_prompt(
-            self.system_prompt,
-            self.extra_rules,
-            self.few_shots,
-            SYSTEM_PROMPT_STRUCTURED if self.use_default_structured_output else None,
-        )
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
-        return messages  # type: ignore[return-value]
+        content = render_template(template, instruction=input["instruction"], steps=steps, N=self.N)
+        return prompt_messages(self, content, SYSTEM_PROMPT_STRUCTURED)
 
     def format_output(
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None

@@ -67,6 +67,25 @@ def render_system_prompt(
     )
 
 
+def prompt_messages(task: Any, content: str, structured_prompt: str) -> "ChatType":
+    """The user turn ``content``, after ``task``'s system prompt when it has one.
+
+    ``task`` has the ``system_prompt``, ``extra_rules`` and ``few_shots`` fields of the
+    Math-Shepherd tasks; ``structured_prompt`` joins the system prompt when the task uses
+    its default structured output.
+    """
+    messages: List[Dict[str, str]] = [{"role": "user", "content": content}]
+    system = render_system_prompt(
+        task.system_prompt,
+        task.extra_rules,
+        task.few_shots,
+        structured_prompt if task.use_default_structured_output else None,
+    )
+    if system:
+        messages.insert(0, {"role": "system", "content": system})
+    return messages  # type: ignore[return-value]
+
+
 class MathShepherdGenerator(Task):
     """Generate step-by-step solutions to math problems, in the format `MathShepherdCompleter` labels.
 
@@ -126,21 +145,8 @@ class MathShepherdGenerator(Task):
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         template = TEMPLATE_STRUCTURED if self.use_default_structured_output else TEMPLATE
-        messages: List[Dict[str, str]] = [
-            {
-                "role": "user",
-                "content": render_template(template, instruction=input["instruction"], M=self.M),
-            }
-        ]
-        system = render_system_prompt(
-            self.system_prompt,
-            self.extra_rules,
-            self.few_shots,
-            SYSTEM_PROMPT_STRUCTURED if self.use_default_structured_output else None,
-        )
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
-        return messages  # type: ignore[return-value]
+        content = render_template(template, instruction=input["instruction"], M=self.M)
+        return prompt_messages(self, content, SYSTEM_PROMPT_STRUCTURED)
 
     def format_output(
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None

@@ -1,9 +1,9 @@
 """Math-Shepherd helpers: splitting solutions into steps, reading final answers, and `FormatPRM`."""
 
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Dict, List, Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
@@ -20,6 +20,18 @@ _STEP_OR_ANSWER = re.compile(
 )
 _GSM8K_ANSWER = re.compile(r"####\s*(.+?)\s*$", re.MULTILINE)
 _BOXED = re.compile(r"\\boxed\{(.*)\}")
+
+
+def _two_tags(tags: List[str]) -> List[str]:
+    if len(tags) != 2 or not all(tags) or tags[0] == tags[1]:
+        raise DistilabelUserError(
+            f"`tags` must be two different non-empty tags, good first: got {tags!r}."
+        )
+    return tags
+
+
+StepTags = Annotated[List[str], AfterValidator(_two_tags)]
+"""A step's two labels, good first: different and non-empty."""
 
 
 def split_solution_steps(text: str) -> List[str]:
@@ -149,18 +161,9 @@ class FormatPRM(Step):
 
     format: Literal["math-shepherd", "trl"] = "math-shepherd"
     step_token: str = "ки"
-    tags: List[str] = Field(
+    tags: StepTags = Field(
         default_factory=lambda: ["+", "-"], description="The good tag, then the bad tag."
     )
-
-    @field_validator("tags")
-    @classmethod
-    def _two_tags(cls, tags: List[str]) -> List[str]:
-        if len(tags) != 2 or not all(tags) or tags[0] == tags[1]:
-            raise DistilabelUserError(
-                f"`tags` must be two different non-empty tags, good first: got {tags!r}."
-            )
-        return tags
 
     @property
     def inputs(self) -> "StepColumns":
