@@ -61,8 +61,6 @@ from distilabel.mixins.runtime_parameters import (
 from distilabel.models.llms.outputs import (
     describe_error,
     failed_output,
-    finalize_output,
-    merge_outputs,
 )
 from distilabel.models.llms.provider import (
     NOT_IDENTITY_ROLES,
@@ -86,13 +84,22 @@ from distilabel.runtime.cache import (
     request_key_material,
 )
 from distilabel.runtime.circuit_breaker import CircuitBreaker
-from distilabel.runtime.concurrency import OVERLOAD_STATUSES
 from distilabel.runtime.loops import BackgroundLoop, LoopLocal
-from distilabel.runtime.rate_limit import estimate_tokens, used_tokens
+from distilabel.runtime.request_path import (
+    FanOutLayer,
+    Handler,
+    LimitLayer,
+    OutputCheckLayer,
+    Request,
+    ResponseCacheLayer,
+    RetryLayer,
+    cacheable,
+    compose,
+    send_of,
+)
 from distilabel.runtime.retries import (
     ErrorInfo,
     ErrorKind,
-    RetryPolicy,
     classify_error,
 )
 from distilabel.runtime.stats import RequestStats
@@ -123,7 +130,18 @@ class _RequestState:
         breaker: the circuit breaker, made on first use.
     """
 
-    __slots__ = ("breaker", "cache", "identity", "kwargs_json", "latest_limits", "limits", "stats", "structured")
+    __slots__ = (
+        "attempt_path",
+        "breaker",
+        "cache",
+        "identity",
+        "kwargs_json",
+        "latest_limits",
+        "limits",
+        "row_path",
+        "stats",
+        "structured",
+    )
 
     def __init__(self) -> None:
         self.cache: Optional[ResponseCache] = None
@@ -136,6 +154,9 @@ class _RequestState:
         # The LLM-level structured output spec and its normalised form.
         self.structured: Optional[Tuple[Any, Optional[StructuredOutput]]] = None
         self.breaker: Optional[CircuitBreaker] = None
+        # The composed request path of an AsyncLLM (distilabel.runtime.request_path), made once.
+        self.row_path: Optional[Any] = None
+        self.attempt_path: Optional[Any] = None
 
 
 class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
@@ -340,7 +361,7 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
             generated = self._generate_recorded([inputs[i] for i in missing], num_generations, kwargs)
             for i, output in zip(missing, generated, strict=True):
                 outputs[i] = output
-                if _cacheable(output):
+                if cacheable(output):
                     cache.put(keys[i], output)
         return outputs
 
@@ -757,77 +778,38 @@ class AsyncLLM(LLM):
     async def agenerate_row(self, input: "FormattedInput", num_generations: int = 1, **kwargs: Any) -> "GenerateOutput":
         """Generate for one input with everything shared around ``agenerate``.
 
-        Answers from the response cache when one is attached (and stores new successful
-        outputs in it), applies the request limits and retries, fans out
-        ``num_generations`` when the API has no ``n``, checks structured output, and
-        turns a failed request into ``None`` generations with the reason in ``errors``.
-        ``kwargs`` must already be validated.
+        The request path (``distilabel.runtime.request_path``): answers from the response
+        cache when one is attached (and stores new successful outputs in it), checks
+        structured output, fans out ``num_generations`` when the API has no ``n``, retries
+        within the account's limits, and turns a failed request into ``None``
+        generations with the reason in ``errors``. ``kwargs`` must already be validated.
         """
         _, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        request = Request(input, num_generations, kwargs, self._structured_output_for(row_spec))
         state = self._state
-        cache, key = state.cache, None
-        if cache is not None:
-            key = self._cache_key(input, num_generations, kwargs, structured)
-            cached = cache.get(key)
-            if cached is not None:
-                state.stats.cache_hits += 1
-                return cached
-            state.stats.cache_misses += 1
-        if self._num_generations_param_supported or num_generations == 1:
-            output = await self._agenerate_limited(input, num_generations, kwargs)
-        else:
-            parts = await asyncio.gather(*(self._agenerate_limited(input, 1, kwargs) for _ in range(num_generations)))
-            output = merge_outputs(parts)
-        output = finalize_output(output, num_generations, structured)
-        if cache is not None and key is not None and _cacheable(output):
-            cache.put(key, output)
-        return output
+        if state.row_path is None:
+            state.row_path = compose(
+                self._attempt_path(),
+                ResponseCacheLayer(self),
+                OutputCheckLayer(),
+                FanOutLayer(self._num_generations_param_supported),
+            )
+        return await state.row_path(request)
+
+    def _attempt_path(self) -> Handler:
+        """One request with retries, within the limits, down to ``_send``."""
+        state = self._state
+        if state.attempt_path is None:
+            state.attempt_path = compose(send_of(self), RetryLayer(self), LimitLayer(self))
+        return state.attempt_path
 
     async def _agenerate_limited(self, input: "FormattedInput", num_generations: int, kwargs: Dict[str, Any]) -> Any:
-        """One request with the shared policy: limits, circuit breaker, retries."""
-        policy = RetryPolicy(max_retries=self.max_retries)
-        state = self._state
-        limits, breaker, stats = state.limits.get(self._new_limits), self._breaker(state), state.stats
-        tokens = 0
-        if limits.rate.limits_tokens:
-            prompt, _ = split_formatted_input(input)
-            tokens = estimate_tokens(prompt, num_generations, {**self._generation_signature().defaults, **kwargs})
-        for attempt in range(policy.max_retries + 1):
-            async with limits.concurrency.slot() as slot:
-                await limits.rate.acquire(tokens)
-                breaker.check()
-                stats.requests += 1
-                stats.retries += attempt > 0
-                output, error, info = await self._send(input, num_generations, kwargs)
-                slot.report(error is None, info.status)
-            limits.reach.record(None if error is None else info)
-            if error is None:
-                breaker.record(None)
-                limits.rate.settle(tokens, used_tokens(output))
-                stats.count_tokens(output)
-                return output
-            stats.count_failure(info.status, error)
-            breaker.record(describe_error(error))
-            if info.kind is ErrorKind.AUTH:
-                # Not chained: the SDK's exception may quote the key (its message, redacted, is in ours).
-                raise self._auth_error(error) from None
-            if limits.reach.should_stop(info, attempt):
-                raise limits.reach.error(type(self).__name__, info, getattr(self, "base_url", None))
-            if info.kind is ErrorKind.ROW or attempt == policy.max_retries:
-                break
-            # Sleep outside the limiter, so waiting retries do not hold request slots; an
-            # overload without Retry-After ends its wait when another request succeeds.
-            await limits.concurrency.backoff(
-                policy.delay(attempt + 1, info.retry_after),
-                until_recovery=info.status in OVERLOAD_STATUSES and info.retry_after is None,
-            )
-        reason = describe_error(error)
-        if info.kind is ErrorKind.RETRY:
-            reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
-        self._logger.warning("Generation failed for one input: %s", reason)
-        stats.failed_inputs += 1
-        return failed_output(num_generations, reason)
+        """One request with the shared policy (limits, circuit breaker, retries), no cache or fan-out."""
+        return await self._attempt_path()(Request(input, num_generations, kwargs, None))
+
+    def _limits(self) -> "AccountLimits":
+        """The account's limits on the running event loop."""
+        return self._state.limits.get(self._new_limits)
 
     async def _send(
         self, input: "FormattedInput", num_generations: int, kwargs: Dict[str, Any]
@@ -948,14 +930,6 @@ _NOT_REQUEST_FIELDS = fields_with_roles(
 )
 _LIMIT_FIELDS = fields_with_roles(AsyncLLM, FieldRole.LIMIT)
 _OK = ErrorInfo(ErrorKind.RETRY)  # placeholder classification of a request that succeeded
-
-
-def _cacheable(output: Any) -> bool:
-    """Only complete outputs are cached: a re-run retries every failed generation."""
-    if not isinstance(output, dict) or output.get("errors"):
-        return False
-    generations = output.get("generations")
-    return bool(generations) and all(generation is not None for generation in generations)
 
 
 def _close_background_loop(background: BackgroundLoop, clients: LoopLocal, closer: Any) -> None:

@@ -1,0 +1,250 @@
+"""The request path of an async LLM: small layers composed over one send function.
+
+One row goes through, outermost first::
+
+    ResponseCacheLayer   answer from the response cache; store complete new answers
+    OutputCheckLayer     structured output and empty answers become failed generations
+    FanOutLayer          ``num_generations`` as that many requests, for APIs without ``n``
+    RetryLayer           retries with backoff, the circuit breaker, the unreachable-server
+                         stop, failure capture (a failed row keeps its reason)
+    LimitLayer           the account's concurrency slot and rate budget for one attempt
+    send                 the provider's ``agenerate`` under the LLM's timeout, its error
+                         classified (``AsyncLLM._send``)
+
+Row layers take a ``Request`` and return a ``GenerateOutput``; the two attempt layers
+below ``RetryLayer`` return an ``Attempt`` (an output, or an error and its
+classification). Each layer reads what it needs from the LLM when a request passes
+(its cache, limits and fields may change between runs), so one composed path serves
+the LLM for its whole life. The path holds the LLM by a weak reference: the LLM keeps
+its path, and a cycle would keep an unused LLM (and its loop thread) alive until the
+garbage collector runs.
+"""
+
+import asyncio
+import weakref
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, NamedTuple, Optional
+
+from distilabel.models.llms.outputs import (
+    describe_error,
+    failed_output,
+    finalize_output,
+    merge_outputs,
+)
+from distilabel.models.structured import split_formatted_input
+from distilabel.runtime.concurrency import OVERLOAD_STATUSES
+from distilabel.runtime.rate_limit import estimate_tokens, used_tokens
+from distilabel.runtime.retries import ErrorInfo, ErrorKind, RetryPolicy
+
+if TYPE_CHECKING:
+    from distilabel.models.llms.base import AsyncLLM
+    from distilabel.models.structured import StructuredOutput
+
+
+class Request(NamedTuple):
+    """One row's request: what is sent, and the structured output its answer must follow."""
+
+    input: Any
+    num_generations: int
+    kwargs: Dict[str, Any]
+    structured: Optional["StructuredOutput"]
+
+
+class Attempt(NamedTuple):
+    """What one attempt got: ``(output, None, ok)`` or ``(None, error, its classification)``."""
+
+    output: Any
+    error: Optional[Exception]
+    info: ErrorInfo
+
+
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+def compose(send: Handler, *layers: Any) -> Handler:
+    """``layers`` (outermost first) wrapped around ``send``."""
+    handler = send
+    for layer in reversed(layers):
+        handler = layer.wrap(handler)
+    return handler
+
+
+class ResponseCacheLayer:
+    """Answers a request from the LLM's response cache, and stores complete new answers."""
+
+    def __init__(self, llm: "AsyncLLM") -> None:
+        self.llm = llm
+
+    def wrap(self, inner: Handler) -> Handler:
+        owner = weakref.ref(self.llm)
+
+        async def handle(request: Request) -> Any:
+            llm = _alive(owner)
+            state = llm._state
+            cache = state.cache
+            if cache is None:
+                return await inner(request)
+            key = llm._cache_key(request.input, request.num_generations, request.kwargs, request.structured)
+            cached = cache.get(key)
+            if cached is not None:
+                state.stats.cache_hits += 1
+                return cached
+            state.stats.cache_misses += 1
+            output = await inner(request)
+            if cacheable(output):
+                cache.put(key, output)
+            return output
+
+        return handle
+
+
+class OutputCheckLayer:
+    """Normalises the output; a generation that breaks the structured output, or is empty, fails with the reason."""
+
+    def wrap(self, inner: Handler) -> Handler:
+        async def handle(request: Request) -> Any:
+            return finalize_output(await inner(request), request.num_generations, request.structured)
+
+        return handle
+
+
+class FanOutLayer:
+    """``num_generations`` as that many one-generation requests, merged, for APIs without ``n``."""
+
+    def __init__(self, native_n: bool) -> None:
+        self.native_n = native_n
+
+    def wrap(self, inner: Handler) -> Handler:
+        if self.native_n:
+            return inner
+
+        async def handle(request: Request) -> Any:
+            if request.num_generations == 1:
+                return await inner(request)
+            single = request._replace(num_generations=1)
+            return merge_outputs(await asyncio.gather(*(inner(single) for _ in range(request.num_generations))))
+
+        return handle
+
+
+class RetryLayer:
+    """Retries transient failures with backoff, outside the limits, and turns a final failure into a failed row.
+
+    An authentication error, an open circuit breaker and a server that no request could
+    ever reach stop the run with a clear error instead.
+    """
+
+    def __init__(self, llm: "AsyncLLM") -> None:
+        self.llm = llm
+
+    def wrap(self, inner: Handler) -> Handler:
+        owner = weakref.ref(self.llm)
+
+        async def handle(request: Request) -> Any:
+            llm = _alive(owner)
+            state = llm._state
+            policy = RetryPolicy(max_retries=llm.max_retries)
+            stats, breaker = state.stats, llm._breaker(state)
+            error: Optional[Exception] = None
+            info = ErrorInfo(ErrorKind.RETRY)
+            for number in range(policy.max_retries + 1):
+                output, error, info = await inner(request)
+                stats.retries += number > 0
+                if error is None:
+                    breaker.record(None)
+                    stats.count_tokens(output)
+                    return output
+                stats.count_failure(info.status, error)
+                breaker.record(describe_error(error))
+                if info.kind is ErrorKind.AUTH:
+                    # Not chained: the SDK's exception may quote the key (its message, redacted, is in ours).
+                    raise llm._auth_error(error) from None
+                limits = llm._limits()
+                if limits.reach.should_stop(info, number):
+                    raise limits.reach.error(type(llm).__name__, info, getattr(llm, "base_url", None))
+                if info.kind is ErrorKind.ROW or number == policy.max_retries:
+                    break
+                # Waiting retries hold no request slot; an overload without Retry-After ends
+                # its wait when another request of the account succeeds.
+                await limits.concurrency.backoff(
+                    policy.delay(number + 1, info.retry_after),
+                    until_recovery=info.status in OVERLOAD_STATUSES and info.retry_after is None,
+                )
+            reason = describe_error(error) if error is not None else "the request failed"
+            if info.kind is ErrorKind.RETRY:
+                reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
+            llm._logger.warning("Generation failed for one input: %s", reason)
+            stats.failed_inputs += 1
+            return failed_output(request.num_generations, reason)
+
+        return handle
+
+
+class LimitLayer:
+    """One attempt inside the account's limits: a concurrency slot, the rate budget, the breaker's check."""
+
+    def __init__(self, llm: "AsyncLLM") -> None:
+        self.llm = llm
+
+    def wrap(self, inner: Handler) -> Handler:
+        owner = weakref.ref(self.llm)
+
+        async def handle(request: Request) -> Attempt:
+            llm = _alive(owner)
+            state = llm._state
+            limits, breaker = llm._limits(), llm._breaker(state)
+            tokens = 0
+            if limits.rate.limits_tokens:
+                prompt, _ = split_formatted_input(request.input)
+                defaults = llm._generation_signature().defaults
+                tokens = estimate_tokens(prompt, request.num_generations, {**defaults, **request.kwargs})
+            async with limits.concurrency.slot() as slot:
+                await limits.rate.acquire(tokens)
+                breaker.check()
+                state.stats.requests += 1
+                attempt = await inner(request)
+                slot.report(attempt.error is None, attempt.info.status)
+            limits.reach.record(None if attempt.error is None else attempt.info)
+            if attempt.error is None:
+                limits.rate.settle(tokens, used_tokens(attempt.output))
+            return attempt
+
+        return handle
+
+
+def send_of(llm: "AsyncLLM") -> Handler:
+    """The innermost handler: the LLM's ``_send`` (its ``agenerate`` under the timeout, classified)."""
+    owner = weakref.ref(llm)
+
+    async def send(request: Request) -> Attempt:
+        return Attempt(*await _alive(owner)._send(request.input, request.num_generations, request.kwargs))
+
+    return send
+
+
+def _alive(owner: "weakref.ReferenceType[AsyncLLM]") -> "AsyncLLM":
+    llm = owner()
+    if llm is None:  # only reachable if a path outlives its LLM, which holds it
+        raise RuntimeError("the LLM of this request path is gone")
+    return llm
+
+
+def cacheable(output: Any) -> bool:
+    """Only complete outputs are cached: a re-run retries every failed generation."""
+    if not isinstance(output, dict) or output.get("errors"):
+        return False
+    generations = output.get("generations")
+    return bool(generations) and all(generation is not None for generation in generations)
+
+
+__all__ = [
+    "Attempt",
+    "FanOutLayer",
+    "LimitLayer",
+    "OutputCheckLayer",
+    "Request",
+    "ResponseCacheLayer",
+    "RetryLayer",
+    "cacheable",
+    "compose",
+    "send_of",
+]
