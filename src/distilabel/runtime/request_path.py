@@ -68,33 +68,46 @@ def compose(send: Handler, *layers: Any) -> Handler:
     return handler
 
 
-class ResponseCacheLayer:
-    """Answers a request from the LLM's response cache, and stores complete new answers."""
+class _LLMLayer:
+    """A layer that reads the LLM it serves (weakly held) for every request: ``handle(llm, request, inner)``."""
 
     def __init__(self, llm: "AsyncLLM") -> None:
         self.llm = llm
 
     def wrap(self, inner: Handler) -> Handler:
-        owner = weakref.ref(self.llm)
+        owner, handle = weakref.ref(self.llm), self.handle
 
-        async def handle(request: Request) -> Any:
-            llm = _alive(owner)
-            state = llm._state
-            cache = state.cache
-            if cache is None:
-                return await inner(request)
-            key = llm._cache_key(request.input, request.num_generations, request.kwargs, request.structured)
-            cached = cache.get(key)
-            if cached is not None:
-                state.stats.cache_hits += 1
-                return cached
-            state.stats.cache_misses += 1
-            output = await inner(request)
-            if cacheable(output):
-                cache.put(key, output)
-            return output
+        async def call(request: Request) -> Any:
+            return await handle(_alive(owner), request, inner)
 
-        return handle
+        return call
+
+    @staticmethod
+    async def handle(llm: "AsyncLLM", request: Request, inner: Handler) -> Any:
+        raise NotImplementedError
+
+
+class ResponseCacheLayer(_LLMLayer):
+    """Answers a request from the LLM's response cache, and stores complete new answers."""
+
+    @staticmethod
+    async def handle(llm: "AsyncLLM", request: Request, inner: Handler) -> Any:
+        state = llm._state
+        cache = state.cache
+        if cache is None:
+            return await inner(request)
+        key = llm._cache_key(
+            request.input, request.num_generations, request.kwargs, request.structured
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            state.stats.cache_hits += 1
+            return cached
+        state.stats.cache_misses += 1
+        output = await inner(request)
+        if cacheable(output):
+            cache.put(key, output)
+        return output
 
 
 class OutputCheckLayer:
@@ -102,7 +115,9 @@ class OutputCheckLayer:
 
     def wrap(self, inner: Handler) -> Handler:
         async def handle(request: Request) -> Any:
-            return finalize_output(await inner(request), request.num_generations, request.structured)
+            return finalize_output(
+                await inner(request), request.num_generations, request.structured
+            )
 
         return handle
 
@@ -121,94 +136,82 @@ class FanOutLayer:
             if request.num_generations == 1:
                 return await inner(request)
             single = request._replace(num_generations=1)
-            return merge_outputs(await asyncio.gather(*(inner(single) for _ in range(request.num_generations))))
+            return merge_outputs(
+                await asyncio.gather(*(inner(single) for _ in range(request.num_generations)))
+            )
 
         return handle
 
 
-class RetryLayer:
+class RetryLayer(_LLMLayer):
     """Retries transient failures with backoff, outside the limits, and turns a final failure into a failed row.
 
     An authentication error, an open circuit breaker and a server that no request could
     ever reach stop the run with a clear error instead.
     """
 
-    def __init__(self, llm: "AsyncLLM") -> None:
-        self.llm = llm
-
-    def wrap(self, inner: Handler) -> Handler:
-        owner = weakref.ref(self.llm)
-
-        async def handle(request: Request) -> Any:
-            llm = _alive(owner)
-            state = llm._state
-            policy = RetryPolicy(max_retries=llm.max_retries)
-            stats, breaker = state.stats, llm._breaker(state)
-            error: Optional[Exception] = None
-            info = ErrorInfo(ErrorKind.RETRY)
-            for number in range(policy.max_retries + 1):
-                output, error, info = await inner(request)
-                stats.retries += number > 0
-                if error is None:
-                    breaker.record(None)
-                    stats.count_tokens(output)
-                    return output
-                stats.count_failure(info.status, error)
-                breaker.record(describe_error(error))
-                if info.kind is ErrorKind.AUTH:
-                    # Not chained: the SDK's exception may quote the key (its message, redacted, is in ours).
-                    raise llm._auth_error(error) from None
-                limits = llm._limits()
-                if limits.reach.should_stop(info, number):
-                    raise limits.reach.error(type(llm).__name__, info, getattr(llm, "base_url", None))
-                if info.kind is ErrorKind.ROW or number == policy.max_retries:
-                    break
-                # Waiting retries hold no request slot; an overload without Retry-After ends
-                # its wait when another request of the account succeeds.
-                await limits.concurrency.backoff(
-                    policy.delay(number + 1, info.retry_after),
-                    until_recovery=info.status in OVERLOAD_STATUSES and info.retry_after is None,
-                )
-            reason = describe_error(error) if error is not None else "the request failed"
-            if info.kind is ErrorKind.RETRY:
-                reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
-            llm._logger.warning("Generation failed for one input: %s", reason)
-            stats.failed_inputs += 1
-            return failed_output(request.num_generations, reason)
-
-        return handle
+    @staticmethod
+    async def handle(llm: "AsyncLLM", request: Request, inner: Handler) -> Any:
+        state = llm._state
+        policy = RetryPolicy(max_retries=llm.max_retries)
+        stats, breaker = state.stats, llm._breaker(state)
+        error: Optional[Exception] = None
+        info = ErrorInfo(ErrorKind.RETRY)
+        for number in range(policy.max_retries + 1):
+            output, error, info = await inner(request)
+            stats.retries += number > 0
+            if error is None:
+                breaker.record(None)
+                stats.count_tokens(output)
+                return output
+            stats.count_failure(info.status, error)
+            breaker.record(describe_error(error))
+            if info.kind is ErrorKind.AUTH:
+                # Not chained: the SDK's exception may quote the key (its message, redacted, is in ours).
+                raise llm._auth_error(error) from None
+            limits = llm._limits()
+            if limits.reach.should_stop(info, number):
+                raise limits.reach.error(type(llm).__name__, info, getattr(llm, "base_url", None))
+            if info.kind is ErrorKind.ROW or number == policy.max_retries:
+                break
+            # Waiting retries hold no request slot; an overload without Retry-After ends
+            # its wait when another request of the account succeeds.
+            await limits.concurrency.backoff(
+                policy.delay(number + 1, info.retry_after),
+                until_recovery=info.status in OVERLOAD_STATUSES and info.retry_after is None,
+            )
+        reason = describe_error(error) if error is not None else "the request failed"
+        if info.kind is ErrorKind.RETRY:
+            reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
+        llm._logger.warning("Generation failed for one input: %s", reason)
+        stats.failed_inputs += 1
+        return failed_output(request.num_generations, reason)
 
 
-class LimitLayer:
+class LimitLayer(_LLMLayer):
     """One attempt inside the account's limits: a concurrency slot, the rate budget, the breaker's check."""
 
-    def __init__(self, llm: "AsyncLLM") -> None:
-        self.llm = llm
-
-    def wrap(self, inner: Handler) -> Handler:
-        owner = weakref.ref(self.llm)
-
-        async def handle(request: Request) -> Attempt:
-            llm = _alive(owner)
-            state = llm._state
-            limits, breaker = llm._limits(), llm._breaker(state)
-            tokens = 0
-            if limits.rate.limits_tokens:
-                prompt, _ = split_formatted_input(request.input)
-                defaults = llm._generation_signature().defaults
-                tokens = estimate_tokens(prompt, request.num_generations, {**defaults, **request.kwargs})
-            async with limits.concurrency.slot() as slot:
-                await limits.rate.acquire(tokens)
-                breaker.check()
-                state.stats.requests += 1
-                attempt = await inner(request)
-                slot.report(attempt.error is None, attempt.info.status)
-            limits.reach.record(None if attempt.error is None else attempt.info)
-            if attempt.error is None:
-                limits.rate.settle(tokens, used_tokens(attempt.output))
-            return attempt
-
-        return handle
+    @staticmethod
+    async def handle(llm: "AsyncLLM", request: Request, inner: Handler) -> Attempt:
+        state = llm._state
+        limits, breaker = llm._limits(), llm._breaker(state)
+        tokens = 0
+        if limits.rate.limits_tokens:
+            prompt, _ = split_formatted_input(request.input)
+            defaults = llm._generation_signature().defaults
+            tokens = estimate_tokens(
+                prompt, request.num_generations, {**defaults, **request.kwargs}
+            )
+        async with limits.concurrency.slot() as slot:
+            await limits.rate.acquire(tokens)
+            breaker.check()
+            state.stats.requests += 1
+            attempt = await inner(request)
+            slot.report(attempt.error is None, attempt.info.status)
+        limits.reach.record(None if attempt.error is None else attempt.info)
+        if attempt.error is None:
+            limits.rate.settle(tokens, used_tokens(attempt.output))
+        return attempt
 
 
 def send_of(llm: "AsyncLLM") -> Handler:
@@ -216,7 +219,9 @@ def send_of(llm: "AsyncLLM") -> Handler:
     owner = weakref.ref(llm)
 
     async def send(request: Request) -> Attempt:
-        return Attempt(*await _alive(owner)._send(request.input, request.num_generations, request.kwargs))
+        return Attempt(
+            *await _alive(owner)._send(request.input, request.num_generations, request.kwargs)
+        )
 
     return send
 

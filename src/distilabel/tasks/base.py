@@ -15,7 +15,7 @@ from distilabel.tasks._deprecation import warn_legacy
 from distilabel.utils.template import compile_template, package_template
 
 if TYPE_CHECKING:
-    from jinja2 import Template
+    from jinja2.environment import Template
 
     from distilabel.tasks.prompt import ChatCompletion, Prompt
 

@@ -10,7 +10,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Dict, FrozenSet, List
 
-from jinja2 import StrictUndefined, Template, Undefined, meta
+from jinja2 import StrictUndefined, Undefined, meta
+from jinja2.environment import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _TEMPLATES_PACKAGE = "distilabel.steps.tasks"

@@ -3,7 +3,7 @@
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from jinja2 import Template
+from jinja2.environment import Template
 from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
