@@ -143,31 +143,38 @@ def test_an_open_circuit_stops_the_run_keeps_its_rows_and_resumes(server: OpenAI
 # --- resume -------------------------------------------------------------------------------------------
 
 
+def kill_midway(cache_dir: Path, base_url: str, rows: int, concurrency: int, after_rows: int) -> Path:
+    """Run the pipeline in a child process and SIGKILL it once ``after_rows`` rows are stored; its run folder."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.resilience_pipelines", str(cache_dir), base_url, str(rows), str(concurrency)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        run_dir = Path(process.stdout.readline().strip())  # type: ignore[union-attr]
+        store = run_dir / "steps" / "generate" / "rows.jsonl"
+        for _ in range(3000):  # bounded: 30 s
+            if store.exists() and len(stored_keys(store)) >= after_rows:
+                break
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return run_dir
+
+
 def test_sigkill_midway_then_resume_gives_exactly_the_rows_of_a_clean_run(tmp_path: Path) -> None:
     rows, concurrency = 2000, 16
     with OpenAIServer(mode="process", api_key=API_KEY, record_bodies=False, latency=0.005) as server:
         base_url = server.url + "/v1"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.resilience_pipelines", str(tmp_path), base_url, str(rows), str(concurrency)],
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            run_dir = Path(process.stdout.readline().strip())  # type: ignore[union-attr]
-            store = run_dir / "steps" / "generate" / "rows.jsonl"
-            for _ in range(3000):  # bounded: 30 s
-                if store.exists() and len(stored_keys(store)) >= 300:
-                    break
-                time.sleep(0.01)
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        run_dir = kill_midway(tmp_path, base_url, rows, concurrency, after_rows=300)
+        store = run_dir / "steps" / "generate" / "rows.jsonl"
         killed_with = len(stored_keys(store))
         assert 300 <= killed_with < rows, "the kill must land in the middle of the run"
 
@@ -187,28 +194,9 @@ def test_sigkill_at_100_ms_latency_pays_again_only_for_the_requests_in_flight(tm
     rows, concurrency = 1000, 64
     with OpenAIServer(mode="process", api_key=API_KEY, record_bodies=False, latency=0.1) as server:
         base_url = server.url + "/v1"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.resilience_pipelines", str(tmp_path), base_url, str(rows), str(concurrency)],
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            run_dir = Path(process.stdout.readline().strip())  # type: ignore[union-attr]
-            store = run_dir / "steps" / "generate" / "rows.jsonl"
-            for _ in range(3000):  # bounded: 30 s
-                if store.exists() and len(stored_keys(store)) >= 200:
-                    break
-                time.sleep(0.01)
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            answered_at_kill = successes(server)  # answers the killed run was sent
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        run_dir = kill_midway(tmp_path, base_url, rows, concurrency, after_rows=200)
+        answered_at_kill = successes(server)  # answers the killed run was sent
+        store = run_dir / "steps" / "generate" / "rows.jsonl"
         assert len(stored_keys(store)) < rows, "the kill must land in the middle of the run"
         time.sleep(0.3)  # the server finishes the requests that were in flight
         server.reset()
