@@ -3,14 +3,11 @@
 import json
 import textwrap
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
-from pydantic import PrivateAttr
 
 from distilabel.errors import DistilabelUserError
-from distilabel.models.llms.base import LLM
-from distilabel.models.llms.outputs import prepare_output
 from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 from distilabel.steps.tasks import APIGenExecutionChecker, APIGenGenerator, APIGenSemanticChecker
@@ -22,25 +19,12 @@ from distilabel.steps.tasks.apigen.utils import (
     remove_json_fences,
     run_function_with_timeout,
 )
+from tests.unit.tasks import fakes
 
 
-class ScriptedLLM(LLM):
-    """Answers each prompt with the next of ``answers`` (cycling); ``None`` answers fail."""
-
+class ScriptedLLM(fakes.ScriptedLLM):
     answers: List[Optional[str]] = ["ok"]
-    _inputs: List[Any] = PrivateAttr(default_factory=list)
-
-    @property
-    def model_name(self) -> str:
-        return "scripted"
-
-    def generate(self, inputs: List[Any], num_generations: int = 1) -> List[Any]:
-        outputs = []
-        for formatted in inputs:
-            answer = self.answers[len(self._inputs) % len(self.answers)]
-            self._inputs.append(formatted)
-            outputs.append(prepare_output([answer] * num_generations, [10], [5]))
-        return outputs
+    usage: Tuple[int, int] = (10, 5)
 
 
 def run(task: Any, rows: List[dict]) -> List[dict]:
@@ -115,7 +99,7 @@ def test_generator_structured_output_sends_the_schema_and_reads_pairs() -> None:
     llm = ScriptedLLM(answers=[json.dumps({"pairs": GOOD_PAIRS})])
     task = APIGenGenerator(llm=llm, use_default_structured_output=True)
     [row] = run(task, [dict(GEN_ROW)])
-    chat, schema = llm._inputs[0]
+    chat, schema = llm._sent[0]
     assert schema == task.get_structured_output()
     assert schema["required"] == ["pairs"]
     assert schema["$defs"]["QueryAnswer"]["properties"]["answers"]["type"] == "array"
@@ -178,7 +162,7 @@ def test_semantic_checker_reads_passes_and_thought() -> None:
     assert task.get_outputs() == {"keep_row_after_semantic_check": True, "thought": True}
     assert (rows[0]["keep_row_after_semantic_check"], rows[0]["thought"]) == (True, "")
     assert (rows[1]["keep_row_after_semantic_check"], rows[1]["thought"]) == (False, "Wrong breed.")
-    prompt = llm._inputs[0][1]["content"]
+    prompt = llm._sent[0][1]["content"]
     assert "Tell me about Maine Coons." in prompt and "get_breed_information" in prompt
     assert "The Maine Coon is a large breed." in prompt and '"passes": "yes" or "no"' in prompt
 
@@ -196,7 +180,7 @@ def test_semantic_checker_structured_output() -> None:
     llm = ScriptedLLM(answers=['{"thought": "fine", "passes": "yes"}'])
     task = APIGenSemanticChecker(llm=llm, use_default_structured_output=True)
     [row] = run(task, [dict(CHECK_ROW)])
-    chat, schema = llm._inputs[0]
+    chat, schema = llm._sent[0]
     assert schema["properties"]["passes"]["enum"] == ["yes", "no"]
     assert '"passes": "yes" or "no"' not in chat[1]["content"]
     assert row["keep_row_after_semantic_check"] is True

@@ -1,33 +1,17 @@
 """InstructionBacktranslation, Genstruct, URIAL and CLAIR: prompts, parsing, failures, dumps."""
 
-from typing import Any, List, Optional
+from typing import List, Optional, Tuple
 
 import pytest
-from pydantic import Field, PrivateAttr
 
-from distilabel.models.llms.base import LLM
-from distilabel.models.llms.outputs import prepare_output
 from distilabel.steps.tasks import CLAIR, URIAL, Genstruct, InstructionBacktranslation
 from distilabel.steps.tasks.base import Task
+from tests.unit.tasks import fakes
 
 
-class ScriptedLLM(LLM):
-    """Answers the n-th prompt with ``answers[n % len(answers)]``; keeps what it was sent."""
-
-    answers: List[Optional[str]] = Field(default_factory=lambda: ["ok"])
-    _sent: List[Any] = PrivateAttr(default_factory=list)
-
-    @property
-    def model_name(self) -> str:
-        return "scripted"
-
-    def generate(self, inputs: List[Any], num_generations: int = 1) -> List[Any]:
-        outputs = []
-        for input in inputs:
-            answer = self.answers[len(self._sent) % len(self.answers)]
-            self._sent.append(input)
-            outputs.append(prepare_output([answer] * num_generations, [9], [4]))
-        return outputs
+class ScriptedLLM(fakes.ScriptedLLM):
+    answers: List[Optional[str]] = ["ok"]
+    usage: Tuple[int, int] = (9, 4)
 
 
 def run(task: Task, rows: List[dict]) -> List[dict]:

@@ -1,35 +1,20 @@
 """GenerateSentencePair: prompts for every action, section and JSON parsing, failures, dumps."""
 
-from typing import Any, List, Optional
+from typing import List, Optional, Tuple
 
 import pytest
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import ValidationError
 
-from distilabel.models.llms.base import LLM
-from distilabel.models.llms.outputs import prepare_output
 from distilabel.steps.tasks import GenerateSentencePair
 from distilabel.steps.tasks.sentence_transformers import ACTION_SENTENCES
+from tests.unit.tasks import fakes
 
 ANCHOR = "How does 3D printing work?"
 
 
-class ScriptedLLM(LLM):
-    """Answers the n-th prompt with ``answers[n % len(answers)]``; keeps what it was sent."""
-
-    answers: List[Optional[str]] = Field(default_factory=lambda: ["## Positive\nok"])
-    _sent: List[Any] = PrivateAttr(default_factory=list)
-
-    @property
-    def model_name(self) -> str:
-        return "scripted"
-
-    def generate(self, inputs: List[Any], num_generations: int = 1) -> List[Any]:
-        outputs = []
-        for input in inputs:
-            answer = self.answers[len(self._sent) % len(self.answers)]
-            self._sent.append(input)
-            outputs.append(prepare_output([answer] * num_generations, [11], [5]))
-        return outputs
+class ScriptedLLM(fakes.ScriptedLLM):
+    answers: List[Optional[str]] = ["## Positive\nok"]
+    usage: Tuple[int, int] = (11, 5)
 
 
 def run(task: GenerateSentencePair, rows: List[dict]) -> List[dict]:

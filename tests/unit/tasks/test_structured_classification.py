@@ -2,17 +2,18 @@
 
 import json
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import pytest
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
-from distilabel.models.llms.base import LLM, AsyncLLM
+from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.outputs import prepare_output
 from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 from distilabel.steps.tasks import StructuredGeneration, TextClassification
 from distilabel.steps.tasks.base import Task
+from tests.unit.tasks import fakes
 
 PERSON = {
     "type": "object",
@@ -21,23 +22,9 @@ PERSON = {
 }
 
 
-class ScriptedLLM(LLM):
-    """Answers the n-th prompt with ``answers[n % len(answers)]``; keeps what it was sent."""
-
-    answers: List[Optional[str]] = Field(default_factory=lambda: ['{"labels": "x"}'])
-    _sent: List[Any] = PrivateAttr(default_factory=list)
-
-    @property
-    def model_name(self) -> str:
-        return "scripted"
-
-    def generate(self, inputs: List[Any], num_generations: int = 1) -> List[Any]:
-        outputs = []
-        for input in inputs:
-            answer = self.answers[len(self._sent) % len(self.answers)]
-            self._sent.append(input)
-            outputs.append(prepare_output([answer] * num_generations, [9], [4]))
-        return outputs
+class ScriptedLLM(fakes.ScriptedLLM):
+    answers: List[Optional[str]] = ['{"labels": "x"}']
+    usage: Tuple[int, int] = (9, 4)
 
 
 class ScriptedAsyncLLM(AsyncLLM):
