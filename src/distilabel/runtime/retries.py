@@ -135,7 +135,7 @@ _NAMES = {
 _ADDRESS_IN_TEXT = re.compile(r"\('([^']+)', (\d+)")
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
+def error_chain(error: BaseException) -> Iterator[BaseException]:
     """``error`` and what it was raised from, outermost first.
 
     A suppressed ``__context__`` is followed too: httpcore raises its errors
@@ -173,7 +173,7 @@ def _address(errors: list) -> Optional[str]:
 
 def network_failure(error: BaseException) -> Optional[NetworkFailure]:
     """What went wrong below HTTP, read from ``error``'s cause chain; ``None`` if it was not that."""
-    errors = list(_causes(error))
+    errors = list(error_chain(error))
     found = None
     for candidate in reversed(errors):  # the innermost error is the most precise
         if isinstance(candidate, socket.gaierror):

@@ -15,6 +15,7 @@ from typing import Any, Iterator, Optional, Union
 from pydantic import SecretStr
 
 from distilabel.errors import DistilabelUserError
+from distilabel.runtime.retries import error_chain
 from distilabel.utils.secrets import REDACTED, is_secret_name, redact_known
 
 NO_TOKEN_MESSAGE = "no Hugging Face token: set HF_TOKEN or pass token="
@@ -84,7 +85,7 @@ def hub_error_message(error: BaseException, what: str) -> Optional[str]:
     from huggingface_hub import errors as hub_errors_module
 
     endpoint = hub_endpoint()
-    for cause in _chain(error):
+    for cause in error_chain(error):
         if isinstance(cause, hub_errors_module.OfflineModeIsEnabled):
             return f"cannot reach the Hub at {endpoint}: offline mode is on (HF_HUB_OFFLINE=1) while {what}"
         if isinstance(cause, hub_errors_module.HfHubHTTPError):
@@ -103,15 +104,6 @@ def _http_message(error: Any, endpoint: str, what: str) -> str:
     if status == 403:
         return f"the token may not do this on the Hub at {endpoint} (403: {detail}) while {what}"
     return f"the Hub at {endpoint} answered {status} ({detail}) while {what}"
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen = set()
-    current: Optional[BaseException] = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
 
 
 def _is_transport_error(error: BaseException) -> bool:
