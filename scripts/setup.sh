@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
-EXTRAS="${DISTILABEL_EXTRAS:-tests,openai,anthropic,cohere,groq,mistralai,ollama,litellm,hf-inference-endpoints,hf-transformers,llama-cpp,vertexai,sentence-transformers,argilla,faiss-cpu,minhash,text-clustering,vision}"
+EXTRAS="${DISTILABEL_EXTRAS:-tests,openai,anthropic,cohere,groq,mistralai,ollama,litellm,hf-inference-endpoints,hf-transformers,llama-cpp,vertexai,sentence-transformers,argilla,faiss-cpu,minhash,text-clustering,vision,cost,ray}"
 LOCK=requirements.lock
 STAMP=.venv/.distilabel-setup
 
