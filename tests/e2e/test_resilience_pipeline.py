@@ -278,8 +278,14 @@ def test_failed_rows_are_sent_again_on_the_next_run(server: OpenAIServer, tmp_pa
     assert first.last_run_summary["generate"]["failed"] == 1
     assert "HTTP 400" in next(iter(first.last_run_summary["generate"]["errors"]))
     server.reset()
+    # An HTTP 400 is permanent: a plain rerun keeps the row failed and sends nothing.
+    plain = build()
+    assert generations(plain.run())[1] is None
+    assert server.stats()["total"] == 0
+    assert plain.last_run_summary["generate"]["kept_failed_rows"] == 1
+    # Asked to, a rerun sends the failed row again, and only it.
     second = build()
-    distiset = second.run()
+    distiset = second.run(retry_failed=True)
     assert server.stats()["total"] == 1  # the failed row only
     assert generations(distiset)[0] == "Echo: q0" and generations(distiset)[1] is None
     assert second.last_run_summary["generate"]["retried_inputs"] == 1

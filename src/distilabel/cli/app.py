@@ -5,6 +5,7 @@ distilabel pipeline run --config pipeline.yaml --param text_generation.llm.gener
 distilabel pipeline run --config https://huggingface.co/datasets/USER/NAME/raw/main/pipeline.yaml
 distilabel pipeline run --script my_pipeline.py --pipeline-variable-name pipeline --dry-run
 distilabel pipeline info --config pipeline.yaml
+distilabel pipeline report RUN_FOLDER --open
 distilabel --version
 ```
 
@@ -130,13 +131,34 @@ def run(
     allowed_module: List[str] = typer.Option([], "--allowed-module", help=_ALLOWED_HELP),
     allow_trust_remote_code: bool = typer.Option(False, "--allow-trust-remote-code", help=_TRUST_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Run a --script URL without asking first."),
+    max_budget: Optional[float] = typer.Option(
+        None,
+        "--max-budget",
+        help="Stop cleanly before this run's new requests cost more than this many US dollars"
+        " (the rows are kept; run again to resume).",
+    ),
+    retry_failed: bool = typer.Option(
+        False,
+        "--retry-failed",
+        help="Send every failed row of an earlier run again, also those the provider refused (HTTP 4xx);"
+        " finished rows are reused.",
+    ),
+    estimate: bool = typer.Option(
+        False,
+        "--estimate",
+        help="Run a sample (--estimate-rows per generator) and print the tokens and cost the whole run may"
+        " take; nothing else is run.",
+    ),
+    estimate_rows: int = typer.Option(5, "--estimate-rows", min=1, help="Rows per generator for --estimate."),
 ) -> None:
     """Run a pipeline file (--config) or the pipeline a Python script builds (--script).
 
     Exits with 0 when the run finished, 1 when it failed (a task got no answer for
     any row, or its circuit breaker opened; the rows are kept), 2 for a mistake in
-    the file, the parameters or the setup (e.g. a server that cannot be reached), and
-    130 on Ctrl-C (running the same command again resumes).
+    the file, the parameters or the setup (e.g. a server that cannot be reached), 3
+    when --max-budget stopped it (the finished rows are kept, nothing is saved or
+    pushed; running again resumes), and 130 on Ctrl-C (running the same command again
+    resumes).
     """
     from distilabel.exceptions import DistilabelCircuitOpenError
     from distilabel.pipeline.summary import DistilabelRunFailedError, is_run_interrupted
@@ -146,10 +168,15 @@ def run(
             config, script, pipeline_variable_name, allowed_module, allow_trust_remote_code, yes
         )
         parameters = parse_params(param)
+        if estimate:
+            typer.echo(str(pipeline.estimate(sample=estimate_rows, parameters=parameters)))
+            return
         if dry_run:
             distiset = pipeline.dry_run(parameters=parameters)
         else:
-            distiset = pipeline.run(parameters=parameters, use_cache=not ignore_cache)
+            distiset = pipeline.run(
+                parameters=parameters, use_cache=not ignore_cache, max_budget=max_budget, retry_failed=retry_failed
+            )
     except (DistilabelRunFailedError, DistilabelCircuitOpenError) as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(code=1) from None
@@ -162,6 +189,10 @@ def run(
         typer.echo(str(interrupted), err=True)
         raise typer.Exit(code=130) from None
     typer.echo(repr(distiset))
+    summary = getattr(pipeline, "last_run_summary", None)
+    if getattr(summary, "status", None) == "budget_exceeded":
+        typer.echo(summary.message, err=True)
+        raise typer.Exit(code=3)
     if dry_run:
         if output_dir is not None or repo_id is not None:
             typer.echo("Dry run: nothing saved or pushed.")
@@ -215,6 +246,30 @@ def info(
         typer.echo(f"  {name}:")
         for line in _describe(parameters, indent=4):
             typer.echo(line)
+
+
+@pipeline_app.command("report")
+def report(
+    run_folder: Path = typer.Argument(..., help="The run's folder (it holds summary.json and steps/)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the page (default: RUN_FOLDER/report.html)."),
+    open_page: bool = typer.Option(False, "--open", help="Open the page in the web browser."),
+) -> None:
+    """Write (or refresh) a run's offline HTML report and print its path."""
+    from distilabel.pipeline.report import write_report_or_raise
+
+    if not (run_folder / "steps").is_dir() and not (run_folder / "summary.json").is_file():
+        typer.echo(f"Error: {run_folder} is not a run folder (no summary.json or steps/ in it).", err=True)
+        raise typer.Exit(code=2)
+    try:
+        path = write_report_or_raise(run_folder, output)
+    except OSError as error:
+        typer.echo(f"Error: could not write the report: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(str(path))
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
 
 
 def _describe(parameters: List[Dict[str, Any]], indent: int) -> List[str]:

@@ -4,26 +4,7 @@ Importing a name from here works but warns: use ``distilabel.models`` (or
 ``distilabel.models.embeddings``) instead.
 """
 
-import importlib
-import warnings
-from typing import Any, List
-
 from distilabel.models.embeddings import EMBEDDINGS_EXPORTS
+from distilabel.utils.lazy import lazy_exports
 
-
-def __getattr__(name: str) -> Any:
-    if name not in EMBEDDINGS_EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"Importing {name} from 'distilabel.embeddings' is deprecated; import it from 'distilabel.models'.",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(importlib.import_module("distilabel.models.embeddings"), name)
-
-
-def __dir__() -> List[str]:
-    return sorted(EMBEDDINGS_EXPORTS)
-
-
-__all__ = sorted(EMBEDDINGS_EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, EMBEDDINGS_EXPORTS, deprecated_in_favour_of="distilabel.models")

@@ -7,17 +7,17 @@ LLM of the same provider in ``distilabel.models.llms``. Each warns
 (``DeprecationWarning``) and names that 1.x equivalent. See docs/legacy_0x.md.
 """
 
-from distilabel.utils.lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-_EXPORTS = {
-    "LLM": "distilabel.llm.base",
-    "LLMOutput": "distilabel.llm.utils",
-    "OpenAILLM": "distilabel.llm.openai",
-    "LlamaCppLLM": "distilabel.llm.llama_cpp",
-    "vLLM": "distilabel.llm.vllm",
-    "TransformersLLM": "distilabel.llm.huggingface.transformers",
-    "InferenceEndpointsLLM": "distilabel.llm.huggingface.inference_endpoints",
-}
+from distilabel.utils.lazy import lazy_package
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+if TYPE_CHECKING:
+    from distilabel.llm.base import LLM
+    from distilabel.llm.huggingface.inference_endpoints import InferenceEndpointsLLM
+    from distilabel.llm.huggingface.transformers import TransformersLLM
+    from distilabel.llm.llama_cpp import LlamaCppLLM
+    from distilabel.llm.openai import OpenAILLM
+    from distilabel.llm.utils import LLMOutput
+    from distilabel.llm.vllm import vLLM
+
+_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -121,9 +121,19 @@ class LLM(BaseModel, ABC):
     def _make_engine(self) -> "ModernLLM":
         """The distilabel 1.x LLM that generates, built from this LLM's fields."""
 
-    @abstractmethod
     def _generation_kwargs(self) -> Dict[str, Any]:
-        """The 1.x generation kwargs this LLM's 0.x parameters stand for."""
+        """The 1.x generation kwargs this LLM's 0.x parameters stand for.
+
+        Every field whose name is a generation kwarg of the wrapped 1.x LLM passes on
+        under that name, unless it is ``None`` (the 1.x default then applies). A
+        subclass adds what maps differently.
+        """
+        accepted = type(self._engine)._generation_signature().parameters
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if name in accepted and getattr(self, name) is not None
+        }
 
     def _load_engine(self, engine: "ModernLLM") -> None:
         engine.load()

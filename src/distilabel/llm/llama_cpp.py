@@ -77,12 +77,9 @@ class LlamaCppLLM(LLM):
         return engine
 
     def _generation_kwargs(self) -> Dict[str, Any]:
-        return {
-            "max_new_tokens": self.max_new_tokens,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "extra_generation_kwargs": {"top_k": self.top_k, "repeat_penalty": self.repeat_penalty},
-        }
+        # llama.cpp's own sampling parameters, which 1.x takes as extra kwargs.
+        extra = {"top_k": self.top_k, "repeat_penalty": self.repeat_penalty}
+        return {**super()._generation_kwargs(), "extra_generation_kwargs": extra}
 
 
 __all__ = ["LlamaCppLLM"]

@@ -57,14 +57,5 @@ class OpenAILLM(LLM):
             fields["api_key"] = self.openai_api_key
         return _ModernOpenAILLM(**fields)
 
-    def _generation_kwargs(self) -> Dict[str, Any]:
-        return {
-            "max_new_tokens": self.max_new_tokens,
-            "frequency_penalty": self.frequency_penalty,
-            "presence_penalty": self.presence_penalty,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-        }
-
 
 __all__ = ["OpenAILLM"]

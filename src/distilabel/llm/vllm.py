@@ -1,7 +1,7 @@
 """distilabel 0.x's ``vLLM``, generating through ``distilabel.models.llms.vLLM`` with the
 ``vllm.LLM`` engine the caller started."""
 
-from typing import Any, ClassVar, Dict, Tuple
+from typing import Any, ClassVar, Tuple
 
 from pydantic import Field, PrivateAttr
 
@@ -70,16 +70,6 @@ class vLLM(LLM):
         engine = _GivenvLLM(model=str(name))
         engine._given = self.vllm
         return engine
-
-    def _generation_kwargs(self) -> Dict[str, Any]:
-        return {
-            "max_new_tokens": self.max_new_tokens,
-            "presence_penalty": self.presence_penalty,
-            "frequency_penalty": self.frequency_penalty,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "top_k": self.top_k,
-        }
 
 
 __all__ = ["vLLM"]

@@ -3,26 +3,7 @@
 Importing a name from here works but warns: use ``distilabel.models.llms`` instead.
 """
 
-import importlib
-import warnings
-from typing import Any, List
-
 from distilabel.models.llms import LLM_EXPORTS
+from distilabel.utils.lazy import lazy_exports
 
-
-def __getattr__(name: str) -> Any:
-    if name not in LLM_EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"Importing {name} from 'distilabel.llms' is deprecated; import it from 'distilabel.models.llms'.",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(importlib.import_module("distilabel.models.llms"), name)
-
-
-def __dir__() -> List[str]:
-    return sorted(LLM_EXPORTS)
-
-
-__all__ = sorted(LLM_EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, LLM_EXPORTS, deprecated_in_favour_of="distilabel.models.llms")

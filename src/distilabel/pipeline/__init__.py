@@ -9,25 +9,17 @@ from typing import TYPE_CHECKING
 # module is imported, makes the name the decorator for good (the module stays in
 # sys.modules, where `from distilabel.pipeline.routing_batch_function import ...` finds it).
 from distilabel.pipeline.routing_batch_function import routing_batch_function
-from distilabel.utils.lazy import lazy_exports
-
-_EXPORTS = {
-    "BasePipeline": ".base",
-    "DistilabelRunFailedError": ".summary",
-    "Pipeline": ".local",
-    "RoutingBatchFunction": ".routing_batch_function",
-    "routing_batch_function": ".routing_batch_function",
-    "sample_n_steps": ".routing_batch_function",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+from distilabel.utils.lazy import lazy_package
 
 if TYPE_CHECKING:
     from distilabel.pipeline.base import BasePipeline
     from distilabel.pipeline.local import Pipeline
+    from distilabel.pipeline.ray import RayPipeline
     from distilabel.pipeline.routing_batch_function import (
         RoutingBatchFunction,
+        routing_batch_function,
         sample_n_steps,
     )
     from distilabel.pipeline.summary import DistilabelRunFailedError
+
+_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Unio
 
 import yaml
 from pydantic import ValidationError
+from typing_extensions import Unpack
 
 from distilabel import __version__
 from distilabel.errors import DistilabelUserError
@@ -24,6 +25,7 @@ from distilabel.utils.ignored import warn_ignored
 from distilabel.utils.names import unknown_name_error
 from distilabel.utils.serialization import (
     TYPE_INFO_KEY,
+    RebuildOptions,
     _Serializable,
     check_trust_remote_code,
     read_json_file,
@@ -72,6 +74,9 @@ class BasePipeline(RequirementsMixin):
         enable_metadata: keep the ``distilabel_metadata`` column in the output.
         requirements: pip requirements the pipeline needs (recorded in dumps).
     """
+
+    # Whether the engine honours ``StepResources(cpus/gpus/memory/resources)`` (``RayPipeline``).
+    _uses_step_resources = False
 
     def __init__(
         self,
@@ -262,9 +267,10 @@ class BasePipeline(RequirementsMixin):
     def _warn_ignored_parameters(
         self, load_groups: Any = None, storage_parameters: Any = None, use_fs_to_pass_data: bool = False
     ) -> None:
-        """Warn (once each) about ``run()`` arguments and step resources that change nothing here."""
-        if load_groups is not None:
-            warn_ignored("Pipeline.run(load_groups=...)", "every step is loaded at the start of the run", 4)
+        """Warn (once each) about ``run()`` arguments and step resources that change nothing here.
+
+        ``load_groups`` is used (``Pipeline.run``); the parameter stays for callers that pass it.
+        """
         if storage_parameters is not None:
             warn_ignored(
                 "Pipeline.run(storage_parameters=...)",
@@ -277,7 +283,7 @@ class BasePipeline(RequirementsMixin):
                 "rows pass between steps in memory (each step also writes its rows to the run folder)",
                 4,
             )
-        for step in self.dag.steps.values():
+        for step in self.dag.steps.values() if not self._uses_step_resources else ():
             for field in ("cpus", "gpus", "memory", "resources"):
                 if getattr(step.resources, field, None) is not None:
                     warn_ignored(
@@ -383,30 +389,20 @@ class BasePipeline(RequirementsMixin):
         return pipeline
 
     @classmethod
-    def from_yaml(
-        cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
-    ) -> "BasePipeline":
+    def from_yaml(cls, path: Union[str, os.PathLike], **options: Unpack[RebuildOptions]) -> "BasePipeline":
         """Rebuild a pipeline from a ``pipeline.yaml`` (bounded, safe YAML; see ``from_dict``)."""
-        return cls.from_dict(
-            read_yaml_file(path), allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code
-        )
+        return cls.from_dict(read_yaml_file(path), **options)
 
     @classmethod
-    def from_json(
-        cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
-    ) -> "BasePipeline":
+    def from_json(cls, path: Union[str, os.PathLike], **options: Unpack[RebuildOptions]) -> "BasePipeline":
         """Rebuild a pipeline from a JSON dump (see ``from_dict``)."""
-        return cls.from_dict(
-            read_json_file(path), allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code
-        )
+        return cls.from_dict(read_json_file(path), **options)
 
     @classmethod
-    def from_file(
-        cls, path: Union[str, os.PathLike], *, allowed_modules: Iterable[str] = (), allow_trust_remote_code: bool = False
-    ) -> "BasePipeline":
+    def from_file(cls, path: Union[str, os.PathLike], **options: Unpack[RebuildOptions]) -> "BasePipeline":
         """``from_json`` for a ``.json`` file, else ``from_yaml``."""
         load = cls.from_json if str(path).endswith(".json") else cls.from_yaml
-        return load(path, allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code)
+        return load(path, **options)
 
     def get_runtime_parameters_info(self) -> Dict[str, Any]:
         """Each step's runtime parameters, with descriptions (what ``distilabel pipeline info`` shows)."""
@@ -417,7 +413,8 @@ class BasePipeline(RequirementsMixin):
 
         Global steps and ``load_groups`` (lists of steps or step names, or
         ``"sequential_step_execution"``) make stages of their own (see
-        ``pipeline/load_stages.py``). This engine loads every step at the start.
+        ``pipeline/load_stages.py``). Given ``load_groups``, ``run`` loads the steps in
+        these stages; without them, it loads every step at the start (one stage).
         """
         from distilabel.pipeline.load_stages import get_load_stages
 

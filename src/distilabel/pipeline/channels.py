@@ -9,7 +9,7 @@ flight: a fast step waits when a slow successor falls behind.
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, AsyncIterator, Deque, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, AsyncIterator, Collection, Deque, Dict, List, Optional, Set, Tuple
 
 from distilabel.pipeline.row_store import KeyedRow, RowKey, RowStore
 
@@ -86,6 +86,9 @@ class Channels:
         self.progress = progress
         self.stores: Dict[str, RowStore] = {}
         self.inboxes: Dict[str, Inbox] = {}
+        # The steps of the load stage running now (None: all): rows for a step of a later
+        # stage stay in the sender's store, where that step reads them at its stage.
+        self.live: Optional[Set[str]] = None
         for name in order:
             predecessors = dag.predecessors(name)
             if predecessors:
@@ -102,12 +105,15 @@ class Channels:
         inputs: Optional[List[RowKey]] = None,
         replayed: bool = False,
         to: Optional[List[str]] = None,
+        counted: bool = True,
     ) -> None:
         """Store the rows step ``name`` made of ``inputs`` (unless replayed) and send them on.
 
         Replayed rows go where they went when they were made (``to``); new rows are
         stored with where they go, before they go, so a crash never sends a row on
-        that a later run does not know was finished.
+        that a later run does not know was finished. Only the successors in the
+        running load stage get them (``live``); ``counted=False``: not counted again as
+        the step's output (rows of an earlier stage read back from its store).
         """
         successors = self.dag.successors(name)
         router = self.routers.get(name)
@@ -118,7 +124,10 @@ class Channels:
             if router is not None and successors:
                 successors = router(successors)
             self.stores[name].append(rows, inputs, to=successors if router is not None else None)
-        self.progress[name].rows_out += len(rows)
+        if counted:
+            self.progress[name].rows_out += len(rows)
+        if self.live is not None:
+            successors = [successor for successor in successors if successor in self.live]
         if not rows:
             return
         for i, successor in enumerate(successors):
@@ -126,10 +135,12 @@ class Channels:
             batch = rows if i == len(successors) - 1 else [(key, dict(row)) for key, row in rows]
             await self.inboxes[successor].put(name, batch)
 
-    async def close(self, name: str) -> None:
-        """Tell the successors of step ``name`` that it sends nothing more."""
+    async def close(self, name: str, only: Optional[Collection[str]] = None) -> None:
+        """Tell the successors of step ``name`` (those in ``only``, default: the live ones) that it sends nothing more."""
+        only = only if only is not None else self.live
         for successor in self.dag.successors(name):
-            await self.inboxes[successor].close(name)
+            if only is None or successor in only:
+                await self.inboxes[successor].close(name)
 
     def close_stores(self) -> None:
         for store in self.stores.values():

@@ -12,8 +12,11 @@ and builds the ``Distiset`` from the leaves' stores. How it ends is decided here
   requests from the pipeline's response cache, and a run resumes from the rows
   earlier runs stored (``resume.py``).
 - A run stops cleanly, keeping its rows, when an offline batch job is not finished
-  yet (its ids are recorded and polled by the next run) or when an LLM's circuit
-  breaker opens.
+  yet (its ids are recorded and polled by the next run), when an LLM's circuit
+  breaker opens, or when ``max_budget`` has no room for the next request
+  (``runtime/budget.py``; the run returns the finished rows, its summary says
+  ``budget_exceeded``).
+- ``estimate()`` runs a sample and says what the whole run may take and cost (``estimate.py``).
 - ``last_run_summary`` (and ``summary.json`` in the run folder) says what the run
   produced and what it cost. A run in which a task got no answer for any row is not
   "finished": its summary says ``failed`` and ``run()`` raises
@@ -32,11 +35,15 @@ from distilabel.exceptions import (
 from distilabel.pipeline.base import BasePipeline
 from distilabel.pipeline.run_resources import RunResources
 from distilabel.pipeline.scheduler import Scheduler
+from distilabel.runtime.budget import DistilabelBudgetExceededError
 from distilabel.runtime.loops import run_coroutine
 from distilabel.utils.logging import log_level_from_env
 
 if TYPE_CHECKING:
     from distilabel.distiset import Distiset
+    from distilabel.pipeline.estimate import RunEstimate
+    from distilabel.pipeline.executors import StepExecutor
+    from distilabel.pipeline.ray import RayPipeline
     from distilabel.typing.pipeline import InputDataset
 
 logger = logging.getLogger("distilabel.pipeline")
@@ -65,23 +72,45 @@ class Pipeline(BasePipeline):
         dataset: Optional["InputDataset"] = None,
         dataset_batch_size: int = 50,
         logging_handlers: Optional[List[logging.Handler]] = None,
+        max_budget: Optional[float] = None,
+        retry_failed: bool = False,
     ) -> "Distiset":
         """Run the pipeline and return its output as a ``Distiset``.
 
         Args:
             parameters: runtime parameters per step name, e.g.
                 ``{"text_generation": {"llm": {"generation_kwargs": {"temperature": 0.3}}}}``.
-            load_groups: ignored (with a warning): the local engine loads every step at once.
+            load_groups: steps to load, run and unload together, one group after the other,
+                so that steps that do not fit in memory together (two local models) run in
+                turn: a list of groups (lists of steps or step names) or
+                ``"sequential_step_execution"`` (one step at a time). Steps in no group, and
+                global steps, get stages of their own as in distilabel 1.5 (see
+                ``get_load_stages``). Default: every step is loaded at the start.
             use_cache: whether work of a previous run of the same pipeline may be reused.
             storage_parameters: ignored (with a warning): rows are stored in the run folder.
             use_fs_to_pass_data: ignored (with a warning): rows pass in memory.
             dataset: rows to feed to the steps that have no generator upstream.
             dataset_batch_size: batch size of the generator made from ``dataset``.
             logging_handlers: extra handlers for the run's log records.
+            max_budget: the most this run may spend on new requests, in US dollars, over
+                all its LLMs. Each request reserves its worst case (prompt estimate and
+                ``max_new_tokens`` at the model's prices) before it is sent, so requests in
+                flight count; when the next one does not fit, the run stops cleanly: it
+                returns the finished rows, ``last_run_summary.status`` is
+                ``"budget_exceeded"``, and running again (with a budget for the rest)
+                resumes without paying again for finished rows or cached answers. Every
+                model needs a price (the ``genai-prices`` table, or the LLM's
+                ``cost_per_million_tokens``); local models cost 0. See docs/cost_and_budgets.md.
+            retry_failed: send every row that failed in an earlier run again. By default a
+                rerun sends again only the rows that failed for a transient reason (rate
+                limits, server errors, timeouts) and keeps those the provider refused
+                (HTTP 4xx, bad input, content filter) as they are. Finished rows are never
+                sent again either way.
 
         Raises:
-            DistilabelUserError: the pipeline or the parameters are invalid (nothing ran), or
-                an LLM cannot reach its server at all.
+            DistilabelUserError: the pipeline or the parameters are invalid (nothing ran),
+                an LLM cannot reach its server at all, or ``max_budget`` is set and a
+                model has no known price.
             DistilabelRunFailedError: a task got no answer for any of its rows (e.g. every
                 request failed). It is raised after the summary is written, and holds the
                 rows in ``distiset``; a script that does not catch it exits non-zero.
@@ -89,8 +118,18 @@ class Pipeline(BasePipeline):
                 same pipeline resumes from them. Uncaught, it prints one line (how many
                 rows were saved, where, how to resume) instead of a traceback.
         """
-        self._warn_ignored_parameters(load_groups, storage_parameters, use_fs_to_pass_data)
-        return self._run(parameters, use_cache, dataset, dataset_batch_size, logging_handlers, dry_run=False)
+        self._warn_ignored_parameters(None, storage_parameters, use_fs_to_pass_data)
+        return self._run(
+            parameters,
+            use_cache,
+            dataset,
+            dataset_batch_size,
+            logging_handlers,
+            dry_run=False,
+            load_groups=load_groups,
+            max_budget=max_budget,
+            retry_failed=retry_failed,
+        )
 
     def dry_run(
         self, parameters: Optional[Dict[str, Dict[str, Any]]] = None, batch_size: int = 1
@@ -109,6 +148,28 @@ class Pipeline(BasePipeline):
             for step in generators:
                 step.batch_size = saved[step.name]
 
+    def estimate(
+        self, sample: int = 5, parameters: Optional[Dict[str, Dict[str, Any]]] = None
+    ) -> "RunEstimate":
+        """What the whole run may cost, from a run on a sample: tokens and dollars per row, extrapolated.
+
+        Runs the pipeline on the first ``sample`` rows of each generator like ``dry_run``
+        (its own run folder, no cache: the sample's requests are really sent and paid),
+        then scales each step's tokens and cost per generator row to the generators'
+        ``total_rows``. Where a generator cannot say how many rows it makes, the
+        estimate gives the per-row figures only.
+
+        Args:
+            sample: rows to take from each generator.
+            parameters: runtime parameters, as for ``run``.
+
+        Returns:
+            A ``RunEstimate``; ``print()`` it for a table.
+        """
+        from distilabel.pipeline.estimate import estimate_run
+
+        return estimate_run(self, sample, parameters)
+
     def _run(
         self,
         parameters: Optional[Dict[str, Dict[str, Any]]],
@@ -117,14 +178,28 @@ class Pipeline(BasePipeline):
         dataset_batch_size: int,
         logging_handlers: Optional[List[logging.Handler]],
         dry_run: bool,
+        load_groups: Any = None,
+        max_budget: Optional[float] = None,
+        retry_failed: bool = False,
     ) -> "Distiset":
+        from distilabel.pipeline.load_stages import engine_stages
+
         if dataset is not None:
             self._with_dataset(dataset, dataset_batch_size)
         self._apply_parameters(parameters)
         order = self.validate()
+        stages = engine_stages(self, load_groups)  # a bad group stops the run before anything is written
         run_dir = self._prepare_run_dir(order, "dry_run" if dry_run else "")
         # Held until the dataset is built: no other run may write this folder meanwhile.
-        run = RunResources(self, order, run_dir, use_cache and not dry_run, lock=self._take_run_lock())
+        run = RunResources(
+            self,
+            order,
+            run_dir,
+            use_cache and not dry_run,
+            lock=self._take_run_lock(),
+            max_budget=max_budget,
+            retry_failed=retry_failed,
+        )
         root = logging.getLogger("distilabel")
         handlers = [logging.FileHandler(run_dir / "pipeline.log"), *(logging_handlers or [])]
         if not root.handlers and not logging.getLogger().handlers:
@@ -140,9 +215,15 @@ class Pipeline(BasePipeline):
         distiset: Optional[Distiset] = None
         try:
             resume = run.prepare()
-            engine = Scheduler(self, order, run_dir, dry_run=dry_run, resume=resume)
+            engine = Scheduler(
+                self, order, run_dir, dry_run=dry_run, resume=resume, stages=stages, executor=self._executor()
+            )
+            run.watch(engine.progress)
             try:
                 run_coroutine(engine.run())
+            except DistilabelBudgetExceededError as error:
+                run.finish(engine, "budget_exceeded", str(error))
+                distiset = self._build_distiset(run_dir)
             except DistilabelOfflineBatchGenerationNotFinishedException:
                 run.finish(engine, "waiting_for_batch_jobs")
                 distiset = self._build_distiset(run_dir)
@@ -179,6 +260,24 @@ class Pipeline(BasePipeline):
             if env_level is not None:
                 root.setLevel(level_before)
         return distiset  # type: ignore[return-value]
+
+    def ray(
+        self, ray_head_node_url: Optional[str] = None, ray_init_kwargs: Optional[Dict[str, Any]] = None
+    ) -> "RayPipeline":
+        """This pipeline as a ``RayPipeline``: the same steps, their work in Ray actors.
+
+        Args:
+            ray_head_node_url: the Ray cluster to connect to; by default the one
+                ``RAY_ADDRESS`` names, else a new local cluster.
+            ray_init_kwargs: more keyword arguments for ``ray.init``.
+        """
+        from distilabel.pipeline.ray import ray_pipeline_from
+
+        return ray_pipeline_from(self, ray_head_node_url, ray_init_kwargs)
+
+    def _executor(self) -> Optional["StepExecutor"]:
+        """Where the steps' work runs (``None``: in this process); ``RayPipeline`` runs it on Ray."""
+        return None
 
     def _build_distiset(self, run_dir: Path) -> "Distiset":
         from distilabel.distiset import create_distiset

@@ -7,9 +7,13 @@ For each step, in topological order:
   folder of another version of the pipeline (a step added downstream, a step
   edited elsewhere), whose store is copied over.
 - Of those rows, a group (the rows made of some inputs) is dropped when one of its
-  inputs changed upstream, or when it holds a row whose LLM call failed (a failed
-  row is sent again; its successful answers come from the response cache). The
-  keys of a dropped group's rows are "changed" for the steps downstream.
+  inputs changed upstream, or when it holds a row whose LLM call failed for a
+  transient reason (a rate limit, a server error, a timeout: the row is sent again;
+  its successful answers come from the response cache). A row that failed for a
+  permanent reason (the provider refused the request, bad input; see
+  ``distilabel.runtime.failures``) is kept as it is, unless the run is asked to
+  ``retry_failed``, which sends every failed row again. The keys of a dropped
+  group's rows are "changed" for the steps downstream.
 - A step with nothing to reuse, or with ``use_cache=False``, starts empty, and so
   does every step downstream of it. A global step reuses all of its rows or none.
 
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set, Tuple
 
 from distilabel.pipeline.row_store import DONE_FILE, SIGNATURE_FILE, RowKey, RowStore
+from distilabel.runtime.failures import row_failure
 
 if TYPE_CHECKING:
     from distilabel.pipeline.dag import DAG
@@ -43,6 +48,7 @@ class StepResume:
         complete: the step finished every input before and nothing of it was dropped.
         kept_rows: how many rows are kept.
         retried: inputs whose failed rows are dropped to be generated again.
+        kept_failed: failed rows kept as they are (failed permanently; not sent again).
         source: the run folder the rows came from, when not this run's.
     """
 
@@ -51,6 +57,7 @@ class StepResume:
     complete: bool = False
     kept_rows: int = 0
     retried: int = 0
+    kept_failed: int = 0
     source: Optional[Path] = None
 
 
@@ -60,6 +67,7 @@ def prepare_resume(
     run_dir: Path,
     signatures: Dict[str, str],
     reuse: Callable[[str], bool],
+    retry_failed: bool = False,
 ) -> Dict[str, StepResume]:
     """Rewrite each step's store under ``run_dir`` to what it reuses; returns what that is.
 
@@ -69,6 +77,8 @@ def prepare_resume(
         run_dir: this run's folder; other versions of the pipeline are its siblings.
         signatures: each step's signature.
         reuse: whether a step may reuse earlier rows (``use_cache`` of the run and of the step).
+        retry_failed: send every failed row again, not only those that failed for a
+            transient reason.
     """
     from distilabel.steps.tasks.base import _Task
 
@@ -85,9 +95,9 @@ def prepare_resume(
         resume = StepResume()
         if source is not None:
             upstream_changed: Set[RowKey] = set().union(*upstream) if upstream else set()
-            failed_marker = f"error_{name}" if isinstance(step, _Task) else None
+            failed_step = name if isinstance(step, _Task) else None
             finished = (source / DONE_FILE).exists()
-            resume, dropped = _rewrite(source, directory, upstream_changed, failed_marker)
+            resume, dropped = _rewrite(source, directory, upstream_changed, failed_step, retry_failed)
             resume.complete = finished and not dropped
             if source != directory:
                 resume.source = source.parent.parent
@@ -129,25 +139,37 @@ def _signature_of(directory: Path) -> Optional[str]:
 
 
 def _rewrite(
-    source: Path, directory: Path, upstream_changed: Set[RowKey], failed_marker: Optional[str]
+    source: Path,
+    directory: Path,
+    upstream_changed: Set[RowKey],
+    failed_step: Optional[str],
+    retry_failed: bool = False,
 ) -> Tuple[StepResume, Set[RowKey]]:
-    """Copy the groups of ``source`` worth keeping into ``directory``'s store."""
+    """Copy the groups of ``source`` worth keeping into ``directory``'s store.
+
+    ``failed_step`` names the task whose failed rows (``error_<step>``) are looked at.
+    """
     resume = StepResume()
     dropped: Set[RowKey] = set()
     directory.mkdir(parents=True, exist_ok=True)
     temporary = directory / "rows.jsonl.tmp"
     with open(temporary, "w", encoding="utf-8") as out:
         for group in RowStore.groups(source):
-            failed = failed_marker is not None and any(
-                failed_marker in (row.get("distilabel_metadata") or {}) for _, row in group.rows
+            failures = (
+                [row_failure(row.get("distilabel_metadata"), failed_step) for _, row in group.rows]
+                if failed_step is not None
+                else []
             )
-            if failed or any(key in upstream_changed for key in group.inputs):
+            failed = [permanent for permanent in failures if permanent is not None]
+            resend = bool(failed) and (retry_failed or not all(failed))
+            if resend or any(key in upstream_changed for key in group.inputs):
                 dropped.update(key for key, _ in group.rows)
-                resume.retried += len(group.inputs) if failed else 0
+                resume.retried += len(group.inputs) if resend else 0
                 continue
             out.writelines(group.lines)
             resume.done.update(group.inputs)
             resume.kept_rows += len(group.rows)
+            resume.kept_failed += len(failed)
         resume.replay_bytes = out.tell()
     os.replace(temporary, directory / "rows.jsonl")
     # Written again by the engine once the step has finished this run too.

@@ -1,8 +1,9 @@
 """What a run sets up around the scheduler and undoes after it, and how it ends.
 
 Before the steps run: the resumed stores (``resume.py``), the pipeline's response
-cache attached to every LLM that may use it, and the offline batch jobs an earlier
-run left to collect. After: the run summary (``summary.py``), written and logged
+cache attached to every LLM that may use it, the run's spending limit
+(``max_budget``, ``distilabel.runtime.budget``) shared by every LLM, and the offline
+batch jobs an earlier run left to collect. After: the run summary (``summary.py``), written and logged
 whatever the outcome, the error a run raises when it made nothing usable, the one
 line an interrupted run prints, and every LLM given back the cache it had before.
 """
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
+from distilabel.errors import DistilabelUserError
+from distilabel.pipeline.report import write_report
 from distilabel.pipeline.resume import JOBS_FILE, StepResume, load_jobs, prepare_resume, save_jobs
 from distilabel.pipeline.row_store import RowStore
 from distilabel.pipeline.run_lock import RunLock
@@ -19,11 +22,15 @@ from distilabel.pipeline.summary import (
     DistilabelRunFailedError,
     RunSummary,
     build_summary,
+    format_cost,
     is_run_interrupted,
+    llm_costs,
     llm_stats,
     run_interrupted,
 )
+from distilabel.runtime.budget import Budget
 from distilabel.runtime.cache import ResponseCache
+from distilabel.runtime.pricing import nested_llms, prices_for
 
 if TYPE_CHECKING:
     from distilabel.distiset import Distiset
@@ -42,10 +49,20 @@ class RunResources:
         run_dir: the run's folder.
         use_cache: whether this run may reuse earlier rows and answers.
         lock: the run folder's lock, released by ``close``.
+        max_budget: the most this run may spend on new requests, in US dollars.
+        retry_failed: send every failed row of an earlier run again (not only those
+            that failed for a transient reason).
     """
 
     def __init__(
-        self, pipeline: "BasePipeline", order: List[str], run_dir: Path, use_cache: bool, lock: Optional[RunLock] = None
+        self,
+        pipeline: "BasePipeline",
+        order: List[str],
+        run_dir: Path,
+        use_cache: bool,
+        lock: Optional[RunLock] = None,
+        max_budget: Optional[float] = None,
+        retry_failed: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.lock = lock
@@ -57,6 +74,14 @@ class RunResources:
         self.previous_caches: Dict[str, Any] = {}
         self.before: Dict[str, Dict[str, Any]] = {}
         self.resume: Dict[str, StepResume] = {}
+        self._report_later = False
+        self.retry_failed = retry_failed
+        self.budget: Optional[Budget] = Budget(max_budget) if max_budget is not None else None
+        self.costs_before: Dict[str, Dict[int, Optional[float]]] = {}
+        # Every LLM of the run (nested ones too), for the budget and the live cost.
+        self.llms: Dict[str, List[Any]] = {
+            name: nested_llms(step.llm_in_use) for name, step in self.steps.items() if step.llm_in_use is not None
+        }
 
     def prepare(self) -> Dict[str, StepResume]:
         pipeline = self.pipeline
@@ -65,7 +90,9 @@ class RunResources:
         def reuse(name: str) -> bool:
             return self.use_cache and self.steps[name].use_cache
 
-        self.resume = prepare_resume(pipeline.dag, self.order, self.run_dir, signatures, reuse)
+        if self.budget is not None:
+            self._check_prices()
+        self.resume = prepare_resume(pipeline.dag, self.order, self.run_dir, signatures, reuse, self.retry_failed)
         reused = {name: r for name, r in self.resume.items() if r.kept_rows}
         if reused:
             logger.info(
@@ -91,7 +118,39 @@ class RunResources:
                 if step.resume_offline_batch_jobs(record["jobs_ids"]):  # type: ignore[index,arg-type]
                     logger.info("Step %r checks its offline batch jobs %s again", name, list(step.offline_batch_jobs))
         self.before = llm_stats(self.steps)
+        self.costs_before = llm_costs(self.steps)
+        if self.budget is not None:
+            for llms in self.llms.values():
+                for llm in llms:
+                    llm._state.budget = self.budget
         return self.resume
+
+    def _check_prices(self) -> None:
+        """A budget needs every model's price: name the LLMs without one before anything is spent."""
+        unknown = [
+            f"{type(llm).__name__}(model={getattr(llm, 'model_name', '?')!r}) of step {name!r}"
+            for name, llms in self.llms.items()
+            for llm in llms
+            if prices_for(llm) is None
+        ]
+        if unknown:
+            raise DistilabelUserError(
+                "max_budget needs the price of every model, and these have none in the price table: "
+                + ", ".join(unknown)
+                + ". Set `cost_per_million_tokens={'input': ..., 'output': ...}` (US dollars per million"
+                " tokens) on those LLMs."
+            )
+
+    def watch(self, progress: Any) -> None:
+        """Add each new request's cost to its step's live counters (``StepCounters.cost_usd``)."""
+        for name, llms in self.llms.items():
+            counters = progress[name]
+
+            def add(cost: float, counters: Any = counters) -> None:
+                counters.cost_usd += cost
+
+            for llm in llms:
+                llm._state.stats.on_cost = add
 
     def finish(
         self, engine: "Scheduler", status: str, message: Optional[str] = None, quiet: bool = False
@@ -109,6 +168,8 @@ class RunResources:
 
     def _finish(self, engine: "Scheduler", status: str, message: Optional[str]) -> RunSummary:
         waiting = self._record_jobs()
+        if status == "budget_exceeded":
+            message = self._budget_message(engine, message)
         if status == "waiting_for_batch_jobs":
             message = (
                 "Waiting for offline batch jobs: "
@@ -117,8 +178,10 @@ class RunResources:
                 " with the same code to collect the results (no new jobs are created)."
             )
         summary = build_summary(
-            engine.progress, self.steps, self.pipeline.dag.leaves, self.before, self.resume, self.cache
+            engine.progress, self.steps, self.pipeline.dag.leaves, self.before, self.resume, self.cache, self.costs_before
         )
+        if self.budget is not None:
+            summary.budget = self.budget.as_dict()
         unanswered = summary.unanswered_steps(self.steps) if status == "finished" else []
         if unanswered:
             status, message = "failed", self._unanswered_message(summary, unanswered)
@@ -137,7 +200,25 @@ class RunResources:
         else:
             # An interrupted run ends with its message as the one line a person reads.
             logger.warning(summary.text(with_message=status != "interrupted"))
+        if not self._report_later:  # ``interrupted`` writes it once its message is final
+            report = write_report(self.run_dir)
+            if report is not None:
+                logger.info("Run report: %s", report)
         return summary
+
+    def _budget_message(self, engine: "Scheduler", reason: Optional[str]) -> str:
+        budget = self.budget
+        rows = sum(engine.progress[name].rows_out for name in self.pipeline.dag.leaves)
+        spent = format_cost(budget.spent if budget is not None else None)
+        limit = format_cost(budget.limit if budget is not None else None)
+        return (
+            f"Stopped before the budget was exceeded: {spent} of max_budget={limit} spent."
+            + (f" {reason}" if reason else "")
+            + f" The finished rows ({rows} in the leaf steps this run) are kept in {self.run_dir / 'steps'}."
+            " To go on, run the same pipeline again with a max_budget for what is left (`max_budget` counts"
+            " this run's new requests only; finished rows and cached answers are reused without paying"
+            " again). `pipeline.estimate()` tells what the whole run may cost."
+        )
 
     def _unanswered_message(self, summary: RunSummary, names: List[str]) -> str:
         parts = []
@@ -162,6 +243,7 @@ class RunResources:
 
     def interrupted(self, engine: "Scheduler") -> KeyboardInterrupt:
         """Summarise an interrupted run; the exception to raise says what was saved and how to resume."""
+        self._report_later = True
         summary = self.finish(engine, "interrupted", quiet=True)
         rows = sum(summary.leaves.values())
         if self.use_cache:
@@ -174,6 +256,7 @@ class RunResources:
             summary.write(self.run_dir / "summary.json")
         except OSError:
             pass
+        write_report(self.run_dir)
         _print_uncaught_interrupts_briefly()
         return run_interrupted(message)
 
@@ -191,6 +274,11 @@ class RunResources:
 
     def close(self) -> None:
         try:
+            for llms in self.llms.values():
+                for llm in llms:
+                    llm._state.stats.on_cost = None
+                    if self.budget is not None and llm._state.budget is self.budget:
+                        llm._state.budget = None
             for name, previous in self.previous_caches.items():
                 self.steps[name].llm_in_use.use_cache(previous)  # type: ignore[union-attr]
             if self.cache is not None:

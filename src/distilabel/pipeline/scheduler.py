@@ -18,6 +18,13 @@ where branches meet (``join.py``). How a step runs is what the step says it need
 Every step appends its finished rows to its ``RowStore`` as they come and, on a
 resumed run, first sends on the rows it kept from an earlier run (a replay) and
 skips the inputs they came from. The first failure of any step stops the others.
+
+The steps run in load stages (``load_stages.py``): one stage of every step unless
+``load_groups`` say otherwise. A stage's steps are loaded, run and unloaded before
+the next stage loads; rows sent to a step of a later stage are not held in memory:
+that step reads them from its predecessors' stores when its stage starts (the same
+replay that sends on resumed rows). Where the work of a step runs (threads here,
+Ray actors) is the executor's business (``executors.py``); everything else stays here.
 """
 
 import asyncio
@@ -26,9 +33,10 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from distilabel.pipeline.channels import Channels
+from distilabel.pipeline.executors import LocalExecutor, StepExecutor
 from distilabel.pipeline.join import input_batches
 from distilabel.pipeline.progress import Progress
 from distilabel.pipeline.resume import StepResume
@@ -51,6 +59,8 @@ class Scheduler:
         run_dir: the run's folder (the steps' stores are under ``steps/``).
         dry_run: stop each generator after its first batch.
         resume: what each step reuses from earlier runs (its store already holds those rows).
+        stages: the load stages, each a list of step names (default: one stage of every step).
+        executor: where the steps' work runs (default: this process, ``LocalExecutor``).
     """
 
     def __init__(
@@ -60,6 +70,8 @@ class Scheduler:
         run_dir: Path,
         dry_run: bool = False,
         resume: Optional[Dict[str, StepResume]] = None,
+        stages: Optional[List[List[str]]] = None,
+        executor: Optional[StepExecutor] = None,
     ) -> None:
         self.pipeline = pipeline
         self.dag = pipeline.dag
@@ -69,6 +81,11 @@ class Scheduler:
         self.resume = resume if resume is not None else {name: StepResume() for name in order}
         self.progress = Progress(order)
         self.channels = Channels(self.dag, order, pipeline.routing_batch_functions, self.progress)
+        self.stages = stages if stages is not None else [list(order)]
+        self.work = executor if executor is not None else LocalExecutor()
+        self.work.bind(self)
+        # What each stage loaded and has not unloaded yet.
+        self._loaded: List[str] = []
         threads = sum(self.dag.get(name).resources.replicas for name in order) + 2
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="distilabel-step")
 
@@ -83,7 +100,7 @@ class Scheduler:
     async def run(self) -> None:
         reporter: Optional[asyncio.Task] = None
         try:
-            await self._load_all()
+            await self.work.start()
             for name in self.order:
                 self.channels.stores[name] = RowStore(
                     self.run_dir / "steps" / name, fresh=not self.resume[name].replay_bytes
@@ -93,53 +110,61 @@ class Scheduler:
                     self.progress[name].total = getattr(step, "total_rows", None)
                 if hasattr(step, "_counters"):
                     step._counters = self.progress[name]
+            self.progress.attach(self.pipeline, self.run_dir)
             reporter = asyncio.ensure_future(self.progress.run_reporter())
-            runners = [asyncio.ensure_future(self._run_step(name)) for name in self.order]
-            try:
-                done, _ = await asyncio.wait(runners, return_when=asyncio.FIRST_EXCEPTION)
-                for task in done:
-                    if task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]
-            finally:
-                for task in runners:
-                    task.cancel()
-                await asyncio.gather(*runners, return_exceptions=True)
+            for stage in self.stages:
+                await self._run_stage(stage)
         finally:
             if reporter is not None:
                 reporter.cancel()
             self.channels.close_stores()
-            await self._unload_all()
-            self.executor.shutdown(wait=False, cancel_futures=True)
-
-    async def _load_all(self) -> None:
-        async def load(name: str) -> None:
-            if self.resume[name].complete:
-                return  # every row of it is reused: nothing to compute
             try:
-                await self._in_thread(self.step(name).load)
-            except Exception as error:
-                if not _rebuildable(error):
-                    raise
-                raise type(error)(f"Step {name!r} failed to load: {error}") from error
+                await self._unload(self._loaded)
+            finally:
+                await self.work.close()
+                self.executor.shutdown(wait=False, cancel_futures=True)
 
-        await asyncio.gather(*(load(name) for name in self.order))
+    async def _run_stage(self, stage: List[str]) -> None:
+        """Load the steps of one stage, run them to the end, unload them."""
+        members = set(stage)
+        self.channels.live = members
+        # Steps never loaded (every row reused) cannot hold on to an LLM another step shares.
+        to_load = [name for name in stage if not self.resume[name].complete]
+        self._loaded = to_load
+        await self.work.load(to_load)
+        runners = [asyncio.ensure_future(self._run_step(name)) for name in stage]
+        # The rows earlier stages sent to this one wait in their senders' stores.
+        earlier = sorted(
+            {p for name in stage for p in self.dag.predecessors(name) if p not in members},
+            key=self.order.index,
+        )
+        runners += [asyncio.ensure_future(self._feed_from_store(name, members)) for name in earlier]
+        try:
+            done, _ = await asyncio.wait(runners, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            for task in runners:
+                task.cancel()
+            await asyncio.gather(*runners, return_exceptions=True)
+        await self._unload(to_load)
 
-    async def _unload_all(self) -> None:
-        for name in self.order:
-            if self.resume[name].complete:
-                continue  # never loaded (see _load_all): an LLM it shares stays loaded for the others
-            step = self.step(name)
-            try:
-                await step.aunload()
-                await self._in_thread(step.unload)
-            except Exception as error:
-                logger.warning("Step %r failed to unload: %s", name, error)
+    async def _unload(self, names: List[str]) -> None:
+        loaded, self._loaded = names, []
+        if loaded:
+            await self.work.unload(loaded)
+
+    async def _feed_from_store(self, name: str, members: Set[str]) -> None:
+        """Send every row step ``name`` (of an earlier stage) stored to its successors in this stage."""
+        await self._replay(name, limit=None, counted=False)
+        await self.channels.close(name, only=members)
 
     async def _run_step(self, name: str) -> None:
         step = self.step(name)
         counters = self.progress[name]
         # The rows reused from an earlier run go on while the step works on the rest.
-        replay = asyncio.ensure_future(self._replay(name))
+        replay = asyncio.ensure_future(self._replay(name, self.resume[name].replay_bytes))
         try:
             if step.is_generator:
                 if not self.resume[name].complete:
@@ -158,10 +183,14 @@ class Scheduler:
             counters.finished = time.monotonic()
             await self.channels.close(name)
 
-    async def _replay(self, name: str) -> None:
-        """Send on the rows this step kept from an earlier run, as they were routed then."""
-        limit = self.resume[name].replay_bytes
-        if not limit:
+    async def _replay(self, name: str, limit: Optional[int], counted: bool = True) -> None:
+        """Send on the rows stored for this step (the first ``limit`` bytes; all with ``None``), as routed then.
+
+        With a limit: the rows kept from an earlier run, sent on as the step starts.
+        Without one (``counted=False``): every row of a step of an earlier stage, for its
+        successors in this stage.
+        """
+        if limit is not None and not limit:
             return
         groups = RowStore.groups(self.run_dir / "steps" / name, limit=limit)
         try:
@@ -174,7 +203,7 @@ class Scheduler:
                 for end in range(1, len(chunk) + 1):
                     if end == len(chunk) or chunk[end].to != chunk[start].to:
                         rows = [row for group in chunk[start:end] for row in group.rows]
-                        await self.channels.send(name, rows, replayed=True, to=chunk[start].to)
+                        await self.channels.send(name, rows, replayed=True, to=chunk[start].to, counted=counted)
                         start = end
         finally:
             await self._in_thread(groups.close)
@@ -184,7 +213,9 @@ class Scheduler:
         done = self.resume[name].done
         if not rows or not done:
             return rows or []
-        return [item for item in rows if item[0] not in done]
+        kept = [item for item in rows if item[0] not in done]
+        self.progress[name].skipped += len(rows) - len(kept)
+        return kept
 
     # --- generator steps ----------------------------------------------------------------------------
 
@@ -209,9 +240,8 @@ class Scheduler:
     # --- steps that take their rows one at a time, on the loop: a sliding window -----------------
 
     async def _run_rows(self, name: str) -> None:
-        step = self.step(name)
-        process_row = step.row_processor()
-        window = asyncio.Semaphore(step.row_concurrency)
+        process_row = self.work.row_processor(name)
+        window = asyncio.Semaphore(self.work.row_concurrency(name))
         async with TaskGroup() as children:
             async for _, items in self.channels.inbox(name):
                 for key, row in self._skip_done(name, items):
@@ -232,7 +262,7 @@ class Scheduler:
 
     async def _run_batches(self, name: str) -> None:
         step = self.step(name)
-        slots = asyncio.Semaphore(step.resources.replicas)
+        slots = asyncio.Semaphore(self.work.batch_slots(name))
         size = None if step.is_global else step.input_batch_size  # type: ignore[attr-defined]
         batches = input_batches(
             self.channels.inbox(name),
@@ -251,7 +281,7 @@ class Scheduler:
         counters.rows_in += len(keys)
         counters.in_flight += len(keys)
         try:
-            outputs = await self._in_thread(_collect, self.step(name), args)
+            outputs = await self.work.process_batch(name, args)
         finally:
             counters.in_flight -= len(keys)
         await self.channels.send(name, _keyed(keys, outputs), keys)
@@ -261,27 +291,12 @@ def _take(iterator: Iterator[Any], count: int) -> List[Any]:
     return list(itertools.islice(iterator, count))
 
 
-def _collect(step: "_Step", args: Tuple[List[Dict[str, Any]], ...]) -> List[Dict[str, Any]]:
-    rows: List[Dict[str, Any]] = []
-    for batch in step.process_applying_mappings(*args):  # type: ignore[attr-defined]
-        rows.extend(batch)
-    return rows
-
-
 def _keyed(keys: List[RowKey], rows: List[Dict[str, Any]]) -> List[KeyedRow]:
     """Give output rows keys: the input's key when one row came out per input, else sub-keys."""
     if len(rows) == len(keys):
         return list(zip(keys, rows, strict=False))
     base = min(keys) if keys else ()
     return [((*base, j), row) for j, row in enumerate(rows)]
-
-
-def _rebuildable(error: Exception) -> bool:
-    try:
-        type(error)("probe")
-    except Exception:
-        return False
-    return True
 
 
 __all__ = ["Scheduler"]

@@ -9,8 +9,8 @@ while the steps upstream keep theirs and their finished rows are reused.
 Fields that only say *how* a run goes, never *what* comes out, are left out, so
 that changing them between a run and its resume does not throw work away: a
 step's ``resources`` and ``use_cache``, and an LLM's retry, timeout, concurrency,
-rate-limit and circuit-breaker settings and its offline batch ``jobs_ids`` (which
-change while a run waits for its batch jobs).
+rate-limit and circuit-breaker settings, its prices (``cost_per_million_tokens``)
+and its offline batch ``jobs_ids`` (which change while a run waits for its batch jobs).
 """
 
 import hashlib
@@ -28,6 +28,7 @@ _RUN_ONLY_LLM_FIELDS = frozenset(
         "requests_per_minute",
         "tokens_per_minute",
         "circuit_breaker_seconds",
+        "cost_per_million_tokens",
     }
 )
 

@@ -27,15 +27,21 @@ _ADDITIVE = ("requests", "retries", "failed_inputs", "cache_hits", "cache_misses
 class RunSummary(dict):
     """Per step (``summary[step_name]``): ``rows``, ``failed``, ``errors`` (failed rows by
     reason), ``input_tokens``/``output_tokens``, ``resumed_rows`` (reused from an earlier
-    run), ``retried_inputs`` (failed rows of an earlier run sent again) and, for tasks,
-    ``llm`` (this run's ``request_stats()``: requests, retries, cache hits...).
+    run), ``retried_inputs`` (failed rows of an earlier run sent again), ``kept_failed_rows``
+    (rows of an earlier run that failed permanently, kept without sending them again),
+    ``cost_usd`` (what this run's new requests of the step cost in US dollars; ``None``
+    when a model's price is unknown) and, for tasks, ``llm`` (this run's
+    ``request_stats()``: requests, retries, cache hits...).
 
     Attributes:
         status: ``"finished"``, ``"failed"`` (a task got no answer for any of its rows, or an
-            error stopped the run), ``"waiting_for_batch_jobs"``, ``"circuit_open"`` or ``"interrupted"``.
+            error stopped the run), ``"waiting_for_batch_jobs"``, ``"circuit_open"``,
+            ``"budget_exceeded"`` (``max_budget`` had no room for the next request) or ``"interrupted"``.
         message: what to do next, when the run did not finish.
         leaves: rows out per leaf step (the datasets of the ``Distiset``).
-        totals: requests, retries, cache hits, failed rows and tokens over all steps.
+        totals: requests, retries, cache hits, failed rows, tokens and ``cost_usd`` over all steps.
+        budget: with ``max_budget``: the budget, what was spent against it and how many
+            requests it let through.
         cache: the response cache's counters (``None`` without a cache).
         offline_batch_jobs: the batch jobs a run waits for, per step.
         elapsed: seconds the run took.
@@ -48,6 +54,7 @@ class RunSummary(dict):
         self.leaves: Dict[str, int] = {}
         self.totals: Dict[str, Any] = {}
         self.cache: Optional[Dict[str, int]] = None
+        self.budget: Optional[Dict[str, Any]] = None
         self.offline_batch_jobs: Dict[str, List[str]] = {}
         self.elapsed = 0.0
 
@@ -59,6 +66,7 @@ class RunSummary(dict):
             "leaves": self.leaves,
             "totals": self.totals,
             "cache": self.cache,
+            "budget": self.budget,
             "offline_batch_jobs": self.offline_batch_jobs,
             "steps": dict(self),
         }
@@ -86,6 +94,12 @@ class RunSummary(dict):
                 )
             if step.get("input_tokens") or step.get("output_tokens"):
                 parts.append(f"tokens {step['input_tokens']} in / {step['output_tokens']} out")
+            if llm:
+                parts.append(f"cost {format_cost(step.get('cost_usd'))}")
+            if step.get("retried_inputs"):
+                parts.append(f"{step['retried_inputs']} failed earlier and sent again")
+            if step.get("kept_failed_rows"):
+                parts.append(f"{step['kept_failed_rows']} kept failed (permanent errors; --retry-failed resends them)")
             lines.append("  " + ", ".join(parts))
             for reason, count in step.get("errors", {}).items():
                 lines.append(f"    {count} failed: {reason}")
@@ -95,8 +109,13 @@ class RunSummary(dict):
         lines.append(
             f"  total: {totals.get('requests', 0)} requests, {totals.get('retries', 0)} retries,"
             f" {totals.get('cache_hits', 0)} cache hits, {totals.get('failed_rows', 0)} failed rows,"
-            f" tokens {totals.get('input_tokens', 0)} in / {totals.get('output_tokens', 0)} out"
+            f" tokens {totals.get('input_tokens', 0)} in / {totals.get('output_tokens', 0)} out,"
+            f" cost {format_cost(totals.get('cost_usd'))}"
         )
+        if self.budget:
+            lines.append(
+                f"  budget: {format_cost(self.budget['spent_usd'])} spent of {format_cost(self.budget['max_budget_usd'])}"
+            )
         if self.message and with_message:
             lines.append(self.message)
         return "\n".join(lines)
@@ -159,6 +178,39 @@ class DistilabelRunFailedError(DistilabelUserError):
         self.distiset = distiset
 
 
+def format_cost(cost: Optional[float]) -> str:
+    """Dollars as a person reads them: ``$0.0123``, ``$12.35``; ``unknown`` for ``None``."""
+    if cost is None:
+        return "unknown"
+    return f"${cost:.2f}" if cost >= 100 else f"${cost:.4f}"
+
+
+def llm_costs(steps: Dict[str, Any]) -> Dict[str, Dict[int, Optional[float]]]:
+    """What each LLM of each step (nested ones too) has cost so far, by ``id``, to subtract at the end."""
+    from distilabel.runtime.pricing import nested_llms
+
+    costs: Dict[str, Dict[int, Optional[float]]] = {}
+    for name, step in steps.items():
+        if step.llm_in_use is not None:
+            costs[name] = {id(llm): llm.request_stats().get("cost_usd") for llm in nested_llms(step.llm_in_use)}
+    return costs
+
+
+def _step_cost(step: Any, before: Dict[int, Optional[float]]) -> Optional[float]:
+    """This run's cost of a step's LLMs (a Mixture-of-Agents' proposers and aggregator too)."""
+    from distilabel.runtime.pricing import nested_llms
+
+    if step.llm_in_use is None:
+        return 0.0
+    total = 0.0
+    for llm in nested_llms(step.llm_in_use):
+        after = llm.request_stats().get("cost_usd")
+        if after is None:
+            return None
+        total += after - (before.get(id(llm)) or 0.0)
+    return round(total, 10)
+
+
 def llm_stats(steps: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     """``request_stats()`` of each step's LLM, now (to subtract at the end of the run)."""
     return {name: step.llm_in_use.request_stats() for name, step in steps.items() if step.llm_in_use is not None}
@@ -169,6 +221,8 @@ def _delta(after: Dict[str, Any], before: Dict[str, Any]) -> Dict[str, Any]:
     for key in _ADDITIVE:
         if key in after:
             result[key] = after[key] - before.get(key, 0)
+    if after.get("cost_usd") is not None:
+        result["cost_usd"] = round(after["cost_usd"] - (before.get("cost_usd") or 0.0), 10)
     failed = dict(after.get("failed_requests") or {})
     for cause, count in (before.get("failed_requests") or {}).items():
         failed[cause] = failed.get(cause, 0) - count
@@ -183,16 +237,35 @@ def build_summary(
     before: Dict[str, Dict[str, Any]],
     resume: Dict[str, "StepResume"],
     cache: Optional["ResponseCache"],
+    costs_before: Optional[Dict[str, Dict[int, Optional[float]]]] = None,
 ) -> RunSummary:
-    """The summary of a run from its counters; ``before`` is ``llm_stats`` at its start."""
+    """The summary of a run from its counters; ``before`` is ``llm_stats`` at its start
+    (and ``costs_before`` is ``llm_costs``)."""
     entries = progress.summary()
     totals: Dict[str, Any] = dict.fromkeys(
-        ("requests", "retries", "cache_hits", "failed_rows", "input_tokens", "output_tokens"), 0
+        (
+            "requests",
+            "retries",
+            "cache_hits",
+            "failed_rows",
+            "input_tokens",
+            "output_tokens",
+            "retried_inputs",
+            "kept_failed_rows",
+        ),
+        0,
     )
+    total_cost: Optional[float] = 0.0
     for name, entry in entries.items():
         entry["resumed_rows"] = resume[name].kept_rows if name in resume else 0
         entry["retried_inputs"] = resume[name].retried if name in resume else 0
+        entry["kept_failed_rows"] = resume[name].kept_failed if name in resume else 0
+        cost = _step_cost(steps[name], (costs_before or {}).get(name, {}))
+        entry["cost_usd"] = cost
+        total_cost = None if total_cost is None or cost is None else total_cost + cost
         totals["failed_rows"] += entry["failed"]
+        totals["retried_inputs"] += entry["retried_inputs"]
+        totals["kept_failed_rows"] += entry["kept_failed_rows"]
         llm = steps[name].llm_in_use
         if llm is not None:
             stats = _delta(llm.request_stats(), before.get(name, {}))
@@ -201,6 +274,7 @@ def build_summary(
             # input, the tokens each output reports.
             for key in ("requests", "retries", "cache_hits", "input_tokens", "output_tokens"):
                 totals[key] += stats.get(key, 0)
+    totals["cost_usd"] = None if total_cost is None else round(total_cost, 10)
     summary = RunSummary(entries)
     summary.leaves = {name: entries[name]["rows"] for name in leaves}
     summary.totals = totals
@@ -235,7 +309,9 @@ __all__ = [
     "DistilabelRunFailedError",
     "RunSummary",
     "build_summary",
+    "format_cost",
     "is_run_interrupted",
+    "llm_costs",
     "llm_stats",
     "run_interrupted",
 ]

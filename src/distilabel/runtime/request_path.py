@@ -8,10 +8,12 @@ One row goes through, outermost first::
     RetryLayer           retries with backoff, the circuit breaker, the unreachable-server
                          stop, failure capture (a failed row keeps its reason)
     LimitLayer           the account's concurrency slot and rate budget for one attempt
+    BudgetLayer          the run's spending limit (``max_budget``): the attempt's worst
+                         case reserved before it is sent, settled with its real cost
     send                 the provider's ``agenerate`` under the LLM's timeout, its error
                          classified (``AsyncLLM._send``)
 
-Row layers take a ``Request`` and return a ``GenerateOutput``; the two attempt layers
+Row layers take a ``Request`` and return a ``GenerateOutput``; the attempt layers
 below ``RetryLayer`` return an ``Attempt`` (an output, or an error and its
 classification). Each layer reads what it needs from the LLM when a request passes
 (its cache, limits and fields may change between runs), so one composed path serves
@@ -31,7 +33,10 @@ from distilabel.models.llms.outputs import (
     merge_outputs,
 )
 from distilabel.models.structured import split_formatted_input
+from distilabel.runtime.budget import worst_case_cost
 from distilabel.runtime.concurrency import OVERLOAD_STATUSES
+from distilabel.runtime.failures import FailureReason
+from distilabel.runtime.pricing import TokenPrices, prices_for, reported_tokens, request_cost
 from distilabel.runtime.rate_limit import estimate_tokens, used_tokens
 from distilabel.runtime.retries import ErrorInfo, ErrorKind, RetryPolicy
 
@@ -162,7 +167,7 @@ class RetryLayer(_LLMLayer):
             stats.retries += number > 0
             if error is None:
                 breaker.record(None)
-                stats.count_tokens(output)
+                stats.count_usage(output, prices_for(llm))
                 return output
             stats.count_failure(info.status, error)
             breaker.record(describe_error(error))
@@ -185,7 +190,11 @@ class RetryLayer(_LLMLayer):
             reason = f"{reason} (gave up after {policy.max_retries + 1} attempts)"
         llm._logger.warning("Generation failed for one input: %s", reason)
         stats.failed_inputs += 1
-        return failed_output(request.num_generations, reason)
+        # A request the provider refused (a 4xx other than 408/409/425/429) fails again if sent
+        # again: a plain rerun keeps it failed (``distilabel.runtime.failures``). An error with
+        # no HTTP status says less, so its row is sent again.
+        permanent = info.kind is ErrorKind.ROW and info.status is not None
+        return failed_output(request.num_generations, FailureReason(reason, permanent=permanent))
 
 
 class LimitLayer(_LLMLayer):
@@ -205,13 +214,56 @@ class LimitLayer(_LLMLayer):
         async with limits.concurrency.slot() as slot:
             await limits.rate.acquire(tokens)
             breaker.check()
-            state.stats.requests += 1
             attempt = await inner(request)
             slot.report(attempt.error is None, attempt.info.status)
         limits.reach.record(None if attempt.error is None else attempt.info)
         if attempt.error is None:
             limits.rate.settle(tokens, used_tokens(attempt.output))
         return attempt
+
+
+class BudgetLayer(_LLMLayer):
+    """One attempt within the run's spending limit (``distilabel.runtime.budget``), and counted.
+
+    Without a budget (or for a free model) the attempt is only counted. With one, its
+    worst case is reserved before it is sent (waiting for the requests in flight when it
+    does not fit, stopping the run when nothing is in flight and it still does not) and
+    settled with what the answer's usage costs.
+    """
+
+    @staticmethod
+    async def handle(llm: "AsyncLLM", request: Request, inner: Handler) -> Attempt:
+        state = llm._state
+        budget = state.budget
+        prices = prices_for(llm) if budget is not None else None
+        if budget is None or prices is None or (prices.input == 0 and prices.output == 0):
+            # An unknown price never gets here in a run with a budget (checked at its start).
+            state.stats.requests += 1
+            return await inner(request)
+        prompt, _ = split_formatted_input(request.input)
+        kwargs = {**llm._generation_signature().defaults, **request.kwargs}
+        reservation = await budget.reserve(worst_case_cost(prices, prompt, request.num_generations, kwargs))
+        state.stats.requests += 1
+        attempt: Optional[Attempt] = None
+        try:
+            attempt = await inner(request)
+        finally:
+            budget.settle(reservation, _charged(attempt, prices))
+        return attempt
+
+
+def _charged(attempt: Optional[Attempt], prices: TokenPrices) -> Optional[float]:
+    """What the budget counts for an attempt; ``None`` is its worst case (it may have been billed)."""
+    if attempt is None:  # cancelled, or the LLM raised: the provider may have answered
+        return None
+    if attempt.error is None:
+        input_tokens, _ = reported_tokens(attempt.output)
+        # No prompt tokens reported: the answer says nothing of its usage.
+        return request_cost(attempt.output, prices) if input_tokens else None
+    info = attempt.info
+    if info.status is not None or (info.network is not None and not info.network.connected):
+        return 0.0  # refused, or never reached the server: nothing was generated
+    return None  # a timeout or a lost connection: the answer may have been generated and billed
 
 
 def send_of(llm: "AsyncLLM") -> Handler:
@@ -243,6 +295,7 @@ def cacheable(output: Any) -> bool:
 
 __all__ = [
     "Attempt",
+    "BudgetLayer",
     "FanOutLayer",
     "LimitLayer",
     "OutputCheckLayer",

@@ -1,10 +1,14 @@
-"""Counters of what an LLM did, for the run summary: requests, retries, cache hits, tokens."""
+"""Counters of what an LLM did, for the run summary: requests, retries, cache hits, tokens, cost."""
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
+from distilabel.runtime.pricing import request_cost
 from distilabel.runtime.rate_limit import used_tokens
+
+if TYPE_CHECKING:
+    from distilabel.runtime.pricing import TokenPrices
 
 
 @dataclass
@@ -21,6 +25,13 @@ class RequestStats:
         cache_misses: inputs looked up in the cache and not found.
         input_tokens: prompt tokens the provider reported.
         output_tokens: generated tokens the provider reported.
+        cost_usd: what the answered requests cost, in US dollars, from the usage they
+            reported and the LLM's prices (``distilabel.runtime.pricing``); answers from
+            the cache cost nothing.
+        cost_unknown: whether some answered request had no known price (then
+            ``as_dict()`` reports ``cost_usd`` as ``None``).
+        on_cost: called with the cost of each answered request (the live counters of
+            the step the LLM works for, during a run).
     """
 
     requests: int = 0
@@ -31,6 +42,21 @@ class RequestStats:
     cache_misses: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_unknown: bool = False
+    on_cost: Optional[Callable[[float], None]] = field(default=None, repr=False, compare=False)
+
+    def count_usage(self, output: Any, prices: Optional["TokenPrices"]) -> Optional[float]:
+        """Count the tokens and the cost of one answered request; returns its cost (``None``: unknown)."""
+        self.count_tokens(output)
+        cost = request_cost(output, prices)
+        if cost is None:
+            self.cost_unknown = True
+            return None
+        self.cost_usd += cost
+        if self.on_cost is not None and cost:
+            self.on_cost(cost)
+        return cost
 
     def count_tokens(self, output: Any) -> None:
         statistics = output.get("statistics") if isinstance(output, dict) else None
@@ -60,6 +86,7 @@ class RequestStats:
             "cache_misses": self.cache_misses,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
+            "cost_usd": None if self.cost_unknown else round(self.cost_usd, 10),
         }
 
 

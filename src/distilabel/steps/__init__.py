@@ -2,70 +2,39 @@
 
 from typing import TYPE_CHECKING
 
-from distilabel.utils.lazy import lazy_exports
-
-_EXPORTS = {
-    "GeneratorStep": ".base",
-    "GlobalStep": ".base",
-    "Step": ".base",
-    "StepInput": ".base",
-    "StepResources": ".base",
-    "step": ".decorator",
-    "LoadDataFromDicts": ".generators.data",
-    "make_generator_step": ".generators.data",
-    "LoadDataFromDisk": ".generators.huggingface",
-    "LoadDataFromFileSystem": ".generators.huggingface",
-    "LoadDataFromHub": ".generators.huggingface",
-    "KeepColumns": ".columns.keep",
-    "CombineColumns": ".columns.group",
-    "CombineOutputs": ".columns.combine",
-    "GroupColumns": ".columns.group",
-    "MergeColumns": ".columns.merge",
-    "ExpandColumns": ".columns.expand",
-    "FormatTextGenerationSFT": ".formatting.sft",
-    "FormatChatGenerationSFT": ".formatting.sft",
-    "FormatTextGenerationDPO": ".formatting.dpo",
-    "FormatChatGenerationDPO": ".formatting.dpo",
-    "EmbeddingGeneration": ".embeddings.embedding_generation",
-    # curation: sampling, templates, truncation, filtering, deduplication, clustering, scoring
-    "DataSampler": ".generators.data_sampler",
-    "ConversationTemplate": ".formatting.conversation",
-    "TruncateTextColumn": ".truncate",
-    "DeitaFiltering": ".deita",
-    "FaissNearestNeighbour": ".embeddings.nearest_neighbour",
-    "MinHashDedup": ".filtering.minhash",
-    "EmbeddingDedup": ".filtering.embedding",
-    "RewardModelScore": ".reward_model",
-    "UMAP": ".clustering.umap",
-    "DBSCAN": ".clustering.dbscan",
-    "TextClustering": ".clustering.text_clustering",
-    # output: the Hub and Argilla
-    "PushToHub": ".globals.huggingface",
-    "PreferenceToArgilla": ".argilla.preference",
-    "TextGenerationToArgilla": ".argilla.text_generation",
-    "StepOutput": "distilabel.typing.steps",
-    "GeneratorStepOutput": "distilabel.typing.steps",
-    "StepColumns": "distilabel.typing.steps",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+from distilabel.utils.lazy import lazy_package
 
 if TYPE_CHECKING:
+    from distilabel.steps.argilla.preference import PreferenceToArgilla
+    from distilabel.steps.argilla.text_generation import TextGenerationToArgilla
     from distilabel.steps.base import GeneratorStep, GlobalStep, Step, StepInput, StepResources
+    from distilabel.steps.clustering.dbscan import DBSCAN
+    from distilabel.steps.clustering.text_clustering import TextClustering
+    from distilabel.steps.clustering.umap import UMAP
     from distilabel.steps.columns.combine import CombineOutputs
     from distilabel.steps.columns.expand import ExpandColumns
     from distilabel.steps.columns.group import CombineColumns, GroupColumns
     from distilabel.steps.columns.keep import KeepColumns
     from distilabel.steps.columns.merge import MergeColumns
     from distilabel.steps.decorator import step
+    from distilabel.steps.deita import DeitaFiltering
     from distilabel.steps.embeddings.embedding_generation import EmbeddingGeneration
+    from distilabel.steps.embeddings.nearest_neighbour import FaissNearestNeighbour
+    from distilabel.steps.filtering.embedding import EmbeddingDedup
+    from distilabel.steps.filtering.minhash import MinHashDedup
+    from distilabel.steps.formatting.conversation import ConversationTemplate
     from distilabel.steps.formatting.dpo import FormatChatGenerationDPO, FormatTextGenerationDPO
     from distilabel.steps.formatting.sft import FormatChatGenerationSFT, FormatTextGenerationSFT
     from distilabel.steps.generators.data import LoadDataFromDicts, make_generator_step
+    from distilabel.steps.generators.data_sampler import DataSampler
     from distilabel.steps.generators.huggingface import (
         LoadDataFromDisk,
         LoadDataFromFileSystem,
         LoadDataFromHub,
     )
+    from distilabel.steps.globals.huggingface import PushToHub
+    from distilabel.steps.reward_model import RewardModelScore
+    from distilabel.steps.truncate import TruncateTextColumn
     from distilabel.typing.steps import GeneratorStepOutput, StepColumns, StepOutput
+
+_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

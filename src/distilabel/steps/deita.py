@@ -7,12 +7,13 @@ from pydantic import Field
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.utils.arrays import column_matrix
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 _CHUNK = 1024
 
@@ -77,13 +78,8 @@ class DeitaFiltering(GlobalStep):
         description="Kept for compatibility: the cosine distance does not depend on it.",
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["evol_instruction_score", "evol_response_score", "embedding"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["deita_score", "nearest_neighbor_distance"]
+    inputs = column_property(["evol_instruction_score", "evol_response_score", "embedding"])
+    outputs = column_property(["deita_score", "nearest_neighbor_distance"])
 
     def _deita_score(self, row: Dict[str, Any]) -> float:
         instruction = row.get("evol_instruction_score")

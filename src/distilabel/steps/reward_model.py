@@ -11,11 +11,12 @@ from distilabel.errors import DistilabelUserError
 from distilabel.models.local_files import local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     from distilabel.steps.tasks.typing import ChatType
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 _EXTRA = "hf-transformers"
 
@@ -80,13 +81,8 @@ class RewardModelScore(Step, CudaDevicePlacementMixin):
     _tokenizer: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"instruction": False, "response": False, "conversation": False}
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["score"]
+    inputs = column_property({"instruction": False, "response": False, "conversation": False})
+    outputs = column_property(["score"])
 
     def load(self) -> None:
         super().load()

@@ -1,8 +1,10 @@
-"""The Hugging Face token (distilabel 1.5's ``distilabel.utils.huggingface``)."""
+"""The Hugging Face token (distilabel 1.5's ``distilabel.utils.huggingface``) and the fields naming an endpoint."""
 
 import os
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
+
+from pydantic import Field
 
 HF_TOKEN_ENV_VAR: Final[str] = "HF_TOKEN"
 
@@ -32,3 +34,17 @@ def get_hf_token(cls_name: str, token_arg: str) -> str:
 
 
 __all__ = ["HF_TOKEN_ENV_VAR", "get_hf_token"]
+
+
+# Where a model on Hugging Face is served: the same three optional fields (and
+# descriptions, which dumps carry) on InferenceEndpointsLLM and InferenceEndpointsBaseClient.
+_ENDPOINT_FIELD_DESCRIPTIONS: Final = {
+    "endpoint_name": "The name of the Inference Endpoint to use for the LLM.",
+    "endpoint_namespace": "The namespace of the Inference Endpoint to use for the LLM.",
+    "base_url": "The base URL to use for the Inference Endpoints API requests.",
+}
+
+
+def endpoint_field(name: str) -> Any:
+    """The ``endpoint_name``, ``endpoint_namespace`` or ``base_url`` field: ``None`` by default."""
+    return Field(default=None, description=_ENDPOINT_FIELD_DESCRIPTIONS[name])

@@ -31,10 +31,12 @@ in its error body must not put it into ``rows.jsonl`` or the log.
 import re
 import threading
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Optional, Set
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any, Iterable, Iterator, Optional, Set, Tuple
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import SecretStr
+
+from distilabel.utils.nested import map_leaves
 
 REDACTED = "**********"
 
@@ -72,26 +74,32 @@ def is_url(value: str) -> bool:
     return value.startswith(_URL_PREFIXES)
 
 
-def strip_url_credentials(url: str) -> str:
-    """``url`` without user info and without any query string (the cache's form: keys never hashed)."""
+def _split_url(url: str) -> Optional[Tuple[SplitResult, str]]:
+    """``url``'s parts and its host (with the port) without user info; ``None`` if it does not parse."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
+        return None
+    host = parts.hostname or ""
+    return parts, host if port is None else f"{host}:{port}"
+
+
+def strip_url_credentials(url: str) -> str:
+    """``url`` without user info and without any query string (the cache's form: keys never hashed)."""
+    split = _split_url(url)
+    if split is None:
         return url
-    netloc = parts.hostname or ""
-    if port is not None:
-        netloc = f"{netloc}:{port}"
+    parts, netloc = split
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def redact_url(url: str) -> str:
     """``url`` with its host and path, without user info or query parameters named like credentials."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    split = _split_url(url)
+    if split is None:
         return url
+    parts, netloc = split
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
@@ -100,9 +108,6 @@ def redact_url(url: str) -> str:
             query = urlencode(kept)
     if parts.username is None and parts.password is None and query == parts.query:
         return url
-    netloc = parts.hostname or ""
-    if port is not None:
-        netloc = f"{netloc}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -150,13 +155,7 @@ def redact(value: Any, name: Optional[str] = None, *, skip_components: bool = Fa
 
 def _redact_all(value: Any) -> Any:
     """Everything under a secret name: every string is a secret."""
-    if isinstance(value, (str, SecretStr)):
-        return REDACTED
-    if isinstance(value, dict):
-        return {key: _redact_all(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redact_all(item) for item in value]
-    return value
+    return map_leaves(value, lambda item: REDACTED if isinstance(item, (str, SecretStr)) else item)
 
 
 # --- secret values, for error messages ------------------------------------------------------------

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Literal, Optional, Tuple, Type, TypeVar, Union, get_args
 
 import yaml
-from pydantic import BaseModel, SecretStr, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, model_serializer, model_validator
+from typing_extensions import TypedDict, Unpack
 
 from distilabel.errors import DistilabelUserError
 from distilabel.utils.secrets import (
@@ -49,6 +50,24 @@ _ALWAYS_ALLOWED = ("distilabel",)
 
 SaveFormats = Literal["json", "yaml"]
 _S = TypeVar("_S", bound="_Serializable")
+
+
+class RebuildOptions(TypedDict, total=False):
+    """What a component rebuilt from a dump may use (``from_dict``'s keyword arguments)."""
+
+    allowed_modules: Iterable[str]
+    allow_trust_remote_code: bool
+
+# The pydantic config of distilabel's components (steps, LLMs, embedding models): any
+# field type, defaults and assignments validated, unknown fields rejected, and field
+# names starting with ``model_`` allowed (``model_name``, ``model_kwargs``...).
+COMPONENT_CONFIG = ConfigDict(
+    arbitrary_types_allowed=True,
+    protected_namespaces=(),
+    validate_default=True,
+    validate_assignment=True,
+    extra="forbid",
+)
 
 
 def _mentions_secret(annotation: Any) -> bool:
@@ -165,42 +184,20 @@ class _Serializable(BaseModel):
         return cls(**fields)
 
     @classmethod
-    def from_json(
-        cls: Type[_S],
-        path: Union[str, os.PathLike],
-        *,
-        allowed_modules: Iterable[str] = (),
-        allow_trust_remote_code: bool = False,
-    ) -> _S:
+    def from_json(cls: Type[_S], path: Union[str, os.PathLike], **options: Unpack[RebuildOptions]) -> _S:
         """Rebuild a component from a JSON file written by ``save()`` (see ``from_dict``)."""
-        return cls.from_dict(
-            read_json_file(path), allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code
-        )
+        return cls.from_dict(read_json_file(path), **options)
 
     @classmethod
-    def from_yaml(
-        cls: Type[_S],
-        path: Union[str, os.PathLike],
-        *,
-        allowed_modules: Iterable[str] = (),
-        allow_trust_remote_code: bool = False,
-    ) -> _S:
+    def from_yaml(cls: Type[_S], path: Union[str, os.PathLike], **options: Unpack[RebuildOptions]) -> _S:
         """Rebuild a component from a YAML file written by ``save()`` (see ``from_dict``)."""
-        return cls.from_dict(
-            read_yaml_file(path), allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code
-        )
+        return cls.from_dict(read_yaml_file(path), **options)
 
     @classmethod
-    def from_file(
-        cls: Type[_S],
-        path: Union[str, os.PathLike],
-        *,
-        allowed_modules: Iterable[str] = (),
-        allow_trust_remote_code: bool = False,
-    ) -> _S:
+    def from_file(cls: Type[_S], path: Union[str, os.PathLike], **options: Unpack[RebuildOptions]) -> _S:
         """``from_json`` or ``from_yaml``, chosen from the file's suffix."""
         load = cls.from_json if _format_from_suffix(Path(path)) == "json" else cls.from_yaml
-        return load(path, allowed_modules=allowed_modules, allow_trust_remote_code=allow_trust_remote_code)
+        return load(path, **options)
 
 
 def _format_from_suffix(path: Path) -> SaveFormats:

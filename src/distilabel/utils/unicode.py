@@ -11,6 +11,8 @@ replacement character), everything else is left as it is.
 import re
 from typing import Any
 
+from distilabel.utils.nested import map_leaves
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT_CHARACTER = "\ufffd"
 
@@ -29,15 +31,11 @@ def clean_text(text: str) -> str:
 
 def clean_value(value: Any) -> Any:
     """``value`` (strings, and dicts, lists and tuples of them) with every string cleaned."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        return {clean_value(key): clean_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clean_value(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(clean_value(item) for item in value)
-    return value
+    return map_leaves(value, _clean_leaf, keys=_clean_leaf)
+
+
+def _clean_leaf(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
 
 
 __all__ = ["REPLACEMENT_CHARACTER", "clean_text", "clean_value", "has_lone_surrogates"]

@@ -161,8 +161,9 @@ def test_rows_that_fail_again_on_a_resumed_run_do_not_fail_it(tmp_path: Path) ->
     first = build(tmp_path, texts)
     first.run()
     assert first.last_run_summary.status == "finished"
-    again = build(tmp_path, texts)  # the same pipeline: resumes, and sends the failed row again
-    train = again.run()["default"]["train"]
+    # The same pipeline: resumes and, asked to, sends the failed row (an HTTP 400) again.
+    again = build(tmp_path, texts)
+    train = again.run(retry_failed=True)["default"]["train"]
     assert sorted(g for g in train["generation"] if g) == ["Echo: ok 0", "Echo: ok 2"]
     summary = again.last_run_summary
     assert summary["generate"]["resumed_rows"] == 2 and summary["generate"]["failed"] == 1

@@ -1,11 +1,11 @@
 """distilabel 0.x's Hugging Face LLMs."""
 
-from distilabel.utils.lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-_EXPORTS = {
-    "InferenceEndpointsLLM": "distilabel.llm.huggingface.inference_endpoints",
-    "TransformersLLM": "distilabel.llm.huggingface.transformers",
-}
+from distilabel.utils.lazy import lazy_package
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+if TYPE_CHECKING:
+    from distilabel.llm.huggingface.inference_endpoints import InferenceEndpointsLLM
+    from distilabel.llm.huggingface.transformers import TransformersLLM
+
+_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -95,20 +95,5 @@ class InferenceEndpointsLLM(LLM):
                 " 'http://host:port')."
             ) from error
 
-    def _generation_kwargs(self) -> Dict[str, Any]:
-        optional = {
-            "repetition_penalty": self.repetition_penalty,
-            "seed": self.seed,
-            "temperature": self.temperature,
-            "top_k": self.top_k,
-            "top_p": self.top_p,
-            "typical_p": self.typical_p,
-        }
-        return {
-            "max_new_tokens": self.max_new_tokens,
-            "do_sample": self.do_sample,
-            **{name: value for name, value in optional.items() if value is not None},
-        }
-
 
 __all__ = ["InferenceEndpointsLLM"]

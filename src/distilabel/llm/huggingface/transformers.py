@@ -100,15 +100,8 @@ class TransformersLLM(LLM):
         return engine
 
     def _generation_kwargs(self) -> Dict[str, Any]:
-        return {
-            "max_new_tokens": self.max_new_tokens,
-            "do_sample": self.do_sample,
-            "temperature": self.temperature,
-            "top_k": self.top_k,
-            "top_p": self.top_p,
-            # 0.x applied no repetition penalty; 1.x's default is 1.1.
-            "repetition_penalty": 1.0,
-        }
+        # 0.x applied no repetition penalty; 1.x's default is 1.1.
+        return {**super()._generation_kwargs(), "repetition_penalty": 1.0}
 
 
 __all__ = ["TransformersLLM"]

@@ -10,7 +10,7 @@ from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.base_clients._registry import BaseClientMeta, register_models
 from distilabel.typing import StructuredOutputType
-from distilabel.utils.huggingface import HF_TOKEN_ENV_VAR, get_hf_token
+from distilabel.utils.huggingface import HF_TOKEN_ENV_VAR, endpoint_field, get_hf_token
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -41,15 +41,9 @@ class InferenceEndpointsBaseClient(BaseModel, metaclass=BaseClientMeta):
     """
 
     model_id: Optional[str] = None
-    endpoint_name: Optional[RuntimeParameter[str]] = Field(
-        default=None, description="The name of the Inference Endpoint to use for the LLM."
-    )
-    endpoint_namespace: Optional[RuntimeParameter[str]] = Field(
-        default=None, description="The namespace of the Inference Endpoint to use for the LLM."
-    )
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default=None, description="The base URL to use for the Inference Endpoints API requests."
-    )
+    endpoint_name: Optional[RuntimeParameter[str]] = endpoint_field("endpoint_name")
+    endpoint_namespace: Optional[RuntimeParameter[str]] = endpoint_field("endpoint_namespace")
+    base_url: Optional[RuntimeParameter[str]] = endpoint_field("base_url")
     api_key: Optional[RuntimeParameter[SecretStr]] = Field(
         default_factory=lambda: os.getenv(HF_TOKEN_ENV_VAR),
         description="The API key to authenticate the requests to the Inference Endpoints API.",

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.base_clients._registry import BaseClientMeta, register_models
+from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.typing import InstructorStructuredOutputType
 from distilabel.utils.imports import require
 
@@ -100,10 +101,7 @@ class OpenAIBaseClient(BaseModel, metaclass=BaseClientMeta):
         if parent_unload is not None:
             parent_unload()
 
-    @property
-    def model_name(self) -> str:
-        """The model's name: ``model``."""
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
 
 def _register_models() -> None:

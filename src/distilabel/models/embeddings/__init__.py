@@ -1,13 +1,13 @@
 """Embedding models: ``from distilabel.models.embeddings import SentenceTransformerEmbeddings``."""
 
-from distilabel.utils.lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-EMBEDDINGS_EXPORTS = {
-    "Embeddings": ".base",
-    "SentenceTransformerEmbeddings": ".sentence_transformers",
-    "LlamaCppEmbeddings": ".llamacpp",
-    "vLLMEmbeddings": ".vllm",
-}
+from distilabel.utils.lazy import lazy_package
 
-__getattr__, __dir__ = lazy_exports(__name__, EMBEDDINGS_EXPORTS)
-__all__ = sorted(EMBEDDINGS_EXPORTS)
+if TYPE_CHECKING:
+    from distilabel.models.embeddings.base import Embeddings
+    from distilabel.models.embeddings.llamacpp import LlamaCppEmbeddings
+    from distilabel.models.embeddings.sentence_transformers import SentenceTransformerEmbeddings
+    from distilabel.models.embeddings.vllm import vLLMEmbeddings
+
+EMBEDDINGS_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -7,14 +7,13 @@ from typing import Any, Dict, List, Optional, Union
 from pydantic import Field, PrivateAttr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
-from distilabel.models.embeddings.base import Embeddings
-from distilabel.models.loading import ensure_loaded
+from distilabel.models.embeddings.base import LocalEmbeddings
+from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.models.local_files import SMOLLM2_GGUF, check_gguf_file, embedded_smollm2_path
-from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.utils.imports import require
 
 
-class LlamaCppEmbeddings(Embeddings, CudaDevicePlacementMixin):
+class LlamaCppEmbeddings(LocalEmbeddings):
     """Embeddings from a GGUF model, mean-pooled over its tokens unless the model says otherwise.
 
     Attributes:
@@ -52,13 +51,9 @@ class LlamaCppEmbeddings(Embeddings, CudaDevicePlacementMixin):
         default_factory=dict, description="Extra keyword arguments for `llama_cpp.Llama`."
     )
 
-    _model: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    @property
-    def model_name(self) -> str:
-        """The GGUF file name."""
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
     def _resolved_path(self) -> Path:
         if self.model_path is not None:
@@ -69,9 +64,8 @@ class LlamaCppEmbeddings(Embeddings, CudaDevicePlacementMixin):
             return embedded_smollm2_path()
         return Path(self.model)
 
-    def load(self) -> None:
+    def _load_model(self) -> Any:
         """Load the GGUF model in embedding mode."""
-        CudaDevicePlacementMixin.load(self)
         llama_cpp = require("llama_cpp", "llama-cpp", type(self).__name__)
         kwargs = {
             "n_gpu_layers": self.n_gpu_layers,
@@ -84,25 +78,13 @@ class LlamaCppEmbeddings(Embeddings, CudaDevicePlacementMixin):
             **(self.extra_kwargs or {}),
         }
         if self.repo_id is not None:
-            self._model = llama_cpp.Llama.from_pretrained(repo_id=self.repo_id, filename=self.model, **kwargs)
-        else:
-            path = check_gguf_file(self._resolved_path(), type(self).__name__)
-            self._model = llama_cpp.Llama(model_path=str(path), **kwargs)
-        super().load()
+            return llama_cpp.Llama.from_pretrained(repo_id=self.repo_id, filename=self.model, **kwargs)
+        path = check_gguf_file(self._resolved_path(), type(self).__name__)
+        return llama_cpp.Llama(model_path=str(path), **kwargs)
 
-    def unload(self) -> None:
-        model, self._model = self._model, None
-        if model is not None:
-            model.close()
-        CudaDevicePlacementMixin.unload(self)
-        super().unload()
+    def _close_model(self, model: Any) -> None:
+        model.close()
 
-    def encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
-        """One embedding per text.
-
-        Args:
-            inputs: the texts to embed.
-        """
-        ensure_loaded(self)
+    def _encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
         with self._lock:
             return self._model.embed(inputs, normalize=self.normalize_embeddings)  # type: ignore[no-any-return]

@@ -6,17 +6,15 @@ package: no download needed.
 
 from typing import Any, Dict, List, Literal, Optional, Union
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
-from distilabel.models.embeddings.base import Embeddings
-from distilabel.models.loading import ensure_loaded
+from distilabel.models.embeddings.base import LocalEmbeddings
 from distilabel.models.local_files import embedded_minilm_path, local_only_kwargs
-from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.utils.imports import require
 
 
-class SentenceTransformerEmbeddings(Embeddings, CudaDevicePlacementMixin):
+class SentenceTransformerEmbeddings(LocalEmbeddings):
     """Sentence embeddings from a ``sentence_transformers.SentenceTransformer`` model.
 
     Attributes:
@@ -62,18 +60,15 @@ class SentenceTransformerEmbeddings(Embeddings, CudaDevicePlacementMixin):
         default=True, description="Whether to scale every embedding to length 1."
     )
 
-    _model: Any = PrivateAttr(default=None)
-
     @property
     def model_name(self) -> str:
         """The model id or folder."""
         return self.model or str(embedded_minilm_path())
 
-    def load(self) -> None:
+    def _load_model(self) -> Any:
         """Load the model (onto the GPU when there is one)."""
-        CudaDevicePlacementMixin.load(self)
         sentence_transformers = require("sentence_transformers", "sentence-transformers", type(self).__name__)
-        self._model = sentence_transformers.SentenceTransformer(
+        return sentence_transformers.SentenceTransformer(
             model_name_or_path=self.model_name,
             device=self.device,
             prompts=self.prompts,
@@ -87,20 +82,8 @@ class SentenceTransformerEmbeddings(Embeddings, CudaDevicePlacementMixin):
             config_kwargs=self.config_kwargs,
             **local_only_kwargs(self.model_name),
         )
-        super().load()
 
-    def unload(self) -> None:
-        self._model = None
-        CudaDevicePlacementMixin.unload(self)
-        super().unload()
-
-    def encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
-        """One embedding per text.
-
-        Args:
-            inputs: the texts to embed.
-        """
-        ensure_loaded(self)
+    def _encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
         return self._model.encode(  # type: ignore[no-any-return]
             sentences=inputs,
             batch_size=max(1, len(inputs)),

@@ -2,16 +2,15 @@
 
 from typing import Any, Dict, List, Optional, Union
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
-from distilabel.models.embeddings.base import Embeddings
-from distilabel.models.loading import ensure_loaded
-from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
+from distilabel.models.embeddings.base import LocalEmbeddings
+from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.utils.imports import require
 
 
-class vLLMEmbeddings(Embeddings, CudaDevicePlacementMixin):
+class vLLMEmbeddings(LocalEmbeddings):
     """Embeddings from an embedding model served in-process by vLLM.
 
     Attributes:
@@ -36,18 +35,12 @@ class vLLMEmbeddings(Embeddings, CudaDevicePlacementMixin):
         default_factory=dict, description="Extra keyword arguments for `vllm.LLM`."
     )
 
-    _model: Any = PrivateAttr(default=None)
+    model_name = MODEL_FIELD_NAME
 
-    @property
-    def model_name(self) -> str:
-        """The model id or folder."""
-        return self.model
-
-    def load(self) -> None:
+    def _load_model(self) -> Any:
         """Start the vLLM engine with the model."""
-        CudaDevicePlacementMixin.load(self)
         vllm = require("vllm", "vllm", type(self).__name__)
-        self._model = vllm.LLM(
+        return vllm.LLM(
             self.model,
             dtype=self.dtype,
             trust_remote_code=self.trust_remote_code,
@@ -57,18 +50,6 @@ class vLLMEmbeddings(Embeddings, CudaDevicePlacementMixin):
             seed=self.seed,
             **(self.extra_kwargs or {}),
         )
-        super().load()
 
-    def unload(self) -> None:
-        self._model = None
-        CudaDevicePlacementMixin.unload(self)
-        super().unload()
-
-    def encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
-        """One embedding per text.
-
-        Args:
-            inputs: the texts to embed.
-        """
-        ensure_loaded(self)
+    def _encode(self, inputs: List[str]) -> List[List[Union[int, float]]]:
         return [output.outputs.embedding for output in self._model.embed(inputs)]

@@ -6,17 +6,7 @@ that provider is used.
 
 from typing import TYPE_CHECKING
 
-from distilabel.utils.lazy import lazy_exports
-
-IMAGE_GENERATION_EXPORTS = {
-    "ImageGenerationModel": ".base",
-    "AsyncImageGenerationModel": ".base",
-    "OpenAIImageGeneration": ".openai",
-    "InferenceEndpointsImageGeneration": ".huggingface.inference_endpoints",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, IMAGE_GENERATION_EXPORTS)
-__all__ = sorted(IMAGE_GENERATION_EXPORTS)
+from distilabel.utils.lazy import lazy_package
 
 if TYPE_CHECKING:
     from distilabel.models.image_generation.base import (
@@ -27,3 +17,5 @@ if TYPE_CHECKING:
         InferenceEndpointsImageGeneration,
     )
     from distilabel.models.image_generation.openai import OpenAIImageGeneration
+
+IMAGE_GENERATION_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -10,6 +10,7 @@ from typing_extensions import Annotated
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.image_generation.base import AsyncImageGenerationModel, ImageOutput
 from distilabel.models.llms.outputs import describe_error
+from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -62,9 +63,7 @@ class OpenAIImageGeneration(AsyncImageGenerationModel):
 
     _api_key_env_var: ClassVar[Optional[str]] = _OPENAI_API_KEY_ENV_VAR_NAME
 
-    @property
-    def model_name(self) -> str:
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
     def load(self) -> None:
         require("openai", "openai", type(self).__name__)

@@ -6,38 +6,7 @@ when that provider is used.
 
 from typing import TYPE_CHECKING
 
-from distilabel.utils.lazy import lazy_exports
-
-LLM_EXPORTS = {
-    "LLM": ".base",
-    "AsyncLLM": ".base",
-    "AnthropicLLM": ".anthropic",
-    "AnyscaleLLM": ".anyscale",
-    "AzureOpenAILLM": ".azure",
-    "ClientvLLM": ".vllm",
-    "CohereLLM": ".cohere",
-    "GroqLLM": ".groq",
-    "InferenceEndpointsLLM": ".huggingface.inference_endpoints",
-    "LiteLLM": ".litellm",
-    "LlamaCppLLM": ".llamacpp",
-    "MistralLLM": ".mistral",
-    "MlxLLM": ".mlx",
-    "MixtureOfAgentsLLM": ".moa",
-    "OllamaLLM": ".ollama",
-    "OpenAILLM": ".openai",
-    "TogetherLLM": ".together",
-    "TransformersLLM": ".huggingface.transformers",
-    "VertexAILLM": ".vertexai",
-    "vLLM": ".vllm",
-    "CudaDevicePlacementMixin": "distilabel.models.mixins.cuda_device_placement",
-    "MagpieChatTemplateMixin": "distilabel.models.mixins.magpie",
-    # distilabel 1.5 re-exports these types here (and so from distilabel.models and distilabel.llms).
-    "GenerateOutput": "distilabel.typing.models",
-    "HiddenState": "distilabel.typing.models",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, LLM_EXPORTS)
-__all__ = sorted(LLM_EXPORTS)
+from distilabel.utils.lazy import lazy_package
 
 if TYPE_CHECKING:
     from distilabel.models.llms.anthropic import AnthropicLLM
@@ -58,3 +27,10 @@ if TYPE_CHECKING:
     from distilabel.models.llms.together import TogetherLLM
     from distilabel.models.llms.vertexai import VertexAILLM
     from distilabel.models.llms.vllm import ClientvLLM, vLLM
+    from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
+    from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
+
+    # distilabel 1.5 re-exports these types here (and so from distilabel.models and distilabel.llms).
+    from distilabel.typing.models import GenerateOutput, HiddenState
+
+LLM_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

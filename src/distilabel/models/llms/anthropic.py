@@ -21,7 +21,7 @@ from distilabel.models.llms.provider import (
     stainless_factory,
     structured_output_field,
 )
-from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
+from distilabel.models.structured import JsonSchemaOutput
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 _CLIENT = ProviderClient(
     sdk="anthropic",
-    extra="anthropic",
     api_key_env="ANTHROPIC_API_KEY",
     base_url_env="ANTHROPIC_BASE_URL",
     default_base_url="https://api.anthropic.com",
@@ -108,8 +107,7 @@ class AnthropicLLM(AsyncLLM):
         Returns:
             The generation with its token statistics.
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         system, messages = _split_system(prompt)
         request: Dict[str, Any] = {
             "model": self.model,

@@ -77,6 +77,7 @@ from distilabel.models.structured import (
     split_formatted_input,
 )
 from distilabel.runtime.accounts import AccountLimits, LimitSettings, account_key, limits_for
+from distilabel.runtime.budget import generate_within_budget
 from distilabel.runtime.cache import (
     ResponseCache,
     canonical_json,
@@ -84,8 +85,11 @@ from distilabel.runtime.cache import (
     request_key_material,
 )
 from distilabel.runtime.circuit_breaker import CircuitBreaker
+from distilabel.runtime.generation_progress import report_generated
 from distilabel.runtime.loops import BackgroundLoop, LoopLocal
+from distilabel.runtime.pricing import TokenPrices, prices_for
 from distilabel.runtime.request_path import (
+    BudgetLayer,
     FanOutLayer,
     Handler,
     LimitLayer,
@@ -105,7 +109,7 @@ from distilabel.runtime.retries import (
 from distilabel.runtime.stats import RequestStats
 from distilabel.utils.docstring import describe_arguments
 from distilabel.utils.names import unknown_name_error
-from distilabel.utils.serialization import _Serializable
+from distilabel.utils.serialization import COMPONENT_CONFIG, _Serializable
 
 if TYPE_CHECKING:
     from distilabel.typing import FormattedInput, GenerateOutput, HiddenState, StandardInput
@@ -128,11 +132,13 @@ class _RequestState:
         limits: per event loop, the concurrency and rate limiters.
         latest_limits: the limiters made last, for ``request_stats()``.
         breaker: the circuit breaker, made on first use.
+        budget: the run's spending limit while a pipeline with ``max_budget`` runs.
     """
 
     __slots__ = (
         "attempt_path",
         "breaker",
+        "budget",
         "cache",
         "identity",
         "kwargs_json",
@@ -154,6 +160,7 @@ class _RequestState:
         # The LLM-level structured output spec and its normalised form.
         self.structured: Optional[Tuple[Any, Optional[StructuredOutput]]] = None
         self.breaker: Optional[CircuitBreaker] = None
+        self.budget: Optional[Any] = None  # distilabel.runtime.budget.Budget
         # The composed request path of an AsyncLLM (distilabel.runtime.request_path), made once.
         self.row_path: Optional[Any] = None
         self.attempt_path: Optional[Any] = None
@@ -175,15 +182,12 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
             polling every this many seconds, instead of raising
             ``DistilabelOfflineBatchGenerationNotFinishedException``.
         jobs_ids: the provider's batch job ids, once jobs were created.
+        cost_per_million_tokens: the model's prices in US dollars per million tokens,
+            ``{"input": ..., "output": ...}``, for the run's cost and ``max_budget``;
+            overrides the price table (``distilabel.runtime.pricing``). Never sent.
     """
 
-    model_config = ConfigDict(
-        arbitrary_types_allowed=True,
-        protected_namespaces=(),
-        validate_default=True,
-        validate_assignment=True,
-        extra="forbid",
-    )
+    model_config = COMPONENT_CONFIG
 
     generation_kwargs: KeyedPerRequest[Optional[RuntimeParameter[Dict[str, Any]]]] = Field(
         default_factory=dict,
@@ -200,6 +204,11 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
     jobs_ids: RunOnly[Union[Tuple[str, ...], None]] = Field(
         default=None,
         description="The ids of the provider's offline batch jobs, once created.",
+    )
+    cost_per_million_tokens: RunOnly[Optional[TokenPrices]] = Field(
+        default=None,
+        description="US dollars per million input and output tokens, e.g. {'input': 0.15, 'output': 0.6};"
+        " overrides the price table (local models cost 0 unless set).",
     )
 
     _logger: logging.Logger = PrivateAttr(default_factory=lambda: logging.getLogger("distilabel.llm"))
@@ -271,10 +280,14 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
         reports; a call that raises fails its inputs, each with the reason, instead of
         the whole step (user errors and offline batch signals still raise).
         """
+        if self._generates_one_input_at_a_time and len(inputs) > 1:
+            # One call per input: each finished input is counted (and shown) before the next starts.
+            return [out for input in inputs for out in self._generate_recorded([input], num_generations, kwargs)]
         stats = self._state.stats
         stats.requests += len(inputs)
         try:
-            outputs = self.generate(inputs=inputs, num_generations=num_generations, **kwargs)
+            # Within the run's max_budget, a batch at a time (distilabel.runtime.budget).
+            outputs = generate_within_budget(self, inputs, num_generations, kwargs)
         except (DistilabelError, DistilabelOfflineBatchGenerationNotFinishedException):
             raise
         except Exception as error:
@@ -282,15 +295,23 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
             stats.count_failure(None, error)
             stats.failed_inputs += len(inputs)
             self._logger.warning("Generation failed for a batch of %d inputs: %s", len(inputs), reason)
-            return [failed_output(num_generations, reason) for _ in inputs]
+            failed = [failed_output(num_generations, reason) for _ in inputs]
+            for output in failed:
+                report_generated(output)
+            return failed
+        prices = prices_for(self)
         for output in outputs:
-            stats.count_tokens(output)
+            stats.count_usage(output, prices)
+            report_generated(output)
         return outputs
 
     # --- response cache ------------------------------------------------------------------------
 
     # AsyncLLM looks up each row in ``agenerate_row``; sync LLMs in ``generate_outputs``.
     _caches_each_row: ClassVar[bool] = False
+    # A sync LLM whose ``generate`` handles its inputs one after another anyway (llama.cpp)
+    # is called once per input, so its progress and request counters move during a batch.
+    _generates_one_input_at_a_time: ClassVar[bool] = False
 
     def use_cache(self, cache: Optional[ResponseCache]) -> "LLM":
         """Answer repeated requests from ``cache`` and store new answers in it; ``None`` stops.
@@ -313,7 +334,7 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
         return self._state.cache
 
     def request_stats(self) -> Dict[str, Any]:
-        """Counters for the run summary: requests, retries, failures, cache hits, tokens."""
+        """Counters for the run summary: requests, retries, failures, cache hits, tokens, ``cost_usd``."""
         return self._state.stats.as_dict()
 
     def _cache_identity(self) -> str:
@@ -494,6 +515,11 @@ class LLM(RuntimeParametersModelMixin, _Serializable, ABC):
         super()._set_runtime_parameter(name, value)
 
     # --- structured output -----------------------------------------------------------------
+
+    def _split_input(self, input: "FormattedInput") -> Tuple[Any, Optional[StructuredOutput]]:
+        """One input's prompt (a conversation or a string) and the structured output that applies to it."""
+        prompt, row_spec = split_formatted_input(input)
+        return prompt, self._structured_output_for(row_spec)
 
     def _structured_output_for(self, row_spec: Any) -> Optional[StructuredOutput]:
         """The structured output that applies to one input: its own, else the LLM's."""
@@ -800,7 +826,7 @@ class AsyncLLM(LLM):
         """One request with retries, within the limits, down to ``_send``."""
         state = self._state
         if state.attempt_path is None:
-            state.attempt_path = compose(send_of(self), RetryLayer(self), LimitLayer(self))
+            state.attempt_path = compose(send_of(self), RetryLayer(self), LimitLayer(self), BudgetLayer(self))
         return state.attempt_path
 
     async def _agenerate_limited(self, input: "FormattedInput", num_generations: int, kwargs: Dict[str, Any]) -> Any:
@@ -887,6 +913,7 @@ class AsyncLLM(LLM):
             stats["rate_limit_wait_seconds"] = round(limits.rate.waited_seconds, 3)
             stats["rate_limit_header_pauses"] = limits.rate.header_pauses
         stats["circuit_open"] = state.breaker is not None and state.breaker.is_open
+        stats["requests_in_flight"] = limits.concurrency.in_flight if limits is not None else 0
         return stats
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -19,7 +19,7 @@ from distilabel.models.llms.provider import (
     Secret,
     structured_output_field,
 )
-from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
+from distilabel.models.structured import JsonSchemaOutput, as_conversation
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ async def _close_cohere_client(client: "AsyncClientV2") -> None:
 
 _CLIENT = ProviderClient(
     sdk="cohere",
-    extra="cohere",
     api_key_env="COHERE_API_KEY",
     base_url_env="COHERE_BASE_URL",
     default_base_url="https://api.cohere.ai/v1",
@@ -133,10 +132,8 @@ class CohereLLM(AsyncLLM):
         Returns:
             The generation with its token statistics.
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
-        if isinstance(prompt, str):
-            prompt = [{"role": "user", "content": prompt}]
+        prompt, structured = self._split_input(input)
+        prompt = as_conversation(prompt)
         options: Dict[str, Any] = {
             "temperature": temperature,
             "max_tokens": max_tokens,

@@ -20,12 +20,11 @@ from distilabel.models.llms.provider import (
     stainless_factory,
     structured_output_field,
 )
-from distilabel.models.structured import split_formatted_input
+from distilabel.models.structured import as_conversation
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 
 _CLIENT = ProviderClient(
     sdk="groq",
-    extra="groq",
     api_key_env="GROQ_API_KEY",
     base_url_env="GROQ_BASE_URL",
     default_base_url="https://api.groq.com",
@@ -108,10 +107,8 @@ class GroqLLM(AsyncLLM):
         Returns:
             The generation with its token statistics.
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
-        if isinstance(prompt, str):
-            prompt = [{"role": "user", "content": prompt}]
+        prompt, structured = self._split_input(input)
+        prompt = as_conversation(prompt)
         options: Dict[str, Any] = {
             "seed": seed,
             "stop": stop,

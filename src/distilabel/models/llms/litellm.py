@@ -16,7 +16,7 @@ from distilabel.models.llms.provider import (
     Secret,
     structured_output_field,
 )
-from distilabel.models.structured import split_formatted_input
+from distilabel.models.structured import as_conversation
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 from distilabel.utils.imports import require
 
@@ -53,7 +53,6 @@ async def _stop_logging_worker(client: Any) -> None:
 # own key variable, so `load()` checks the credentials itself.
 _CLIENT = ProviderClient(
     sdk="litellm",
-    extra="litellm",
     factory=_completion_function,
     close=_stop_logging_worker,
     api_key_required=False,
@@ -200,9 +199,8 @@ class LiteLLM(AsyncLLM):
         Returns:
             The generations with token statistics (and logprobs when asked).
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
-        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+        prompt, structured = self._split_input(input)
+        messages = as_conversation(prompt)
         optional = {
             "functions": functions,
             "function_call": function_call,

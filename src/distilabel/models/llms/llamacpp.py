@@ -8,7 +8,7 @@ import contextlib
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, Iterator, List, Optional, Tuple, Union
 
 from pydantic import Field, PrivateAttr, field_validator
 
@@ -24,7 +24,6 @@ from distilabel.models.llms.outputs import (
 from distilabel.models.loading import SharedLoad, ensure_loaded
 from distilabel.models.local_files import check_gguf_file, embedded_smollm2_path
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import split_formatted_input
 from distilabel.models.structured.llamacpp import llamacpp_grammar
 from distilabel.typing import OutlinesStructuredOutputType
 from distilabel.utils.imports import require
@@ -133,6 +132,8 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     # Steps sharing this LLM share one loaded model.
     _shared: SharedLoad = PrivateAttr(default_factory=SharedLoad)
+    # ``generate`` goes through its inputs one by one: the progress display moves per input.
+    _generates_one_input_at_a_time: ClassVar[bool] = True
 
     @field_validator("model_path", mode="after")
     @classmethod
@@ -268,8 +269,7 @@ class LlamaCppLLM(LLM, MagpieChatTemplateMixin):
         return [self._generate_row(input, num_generations, sampling) for input in inputs]
 
     def _generate_row(self, input: "FormattedInput", num_generations: int, sampling: Dict[str, Any]) -> "GenerateOutput":
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         grammar = llamacpp_grammar(structured, sampling["max_tokens"])
         generations: List[Optional[str]] = []
         input_tokens: List[int] = []

@@ -19,7 +19,7 @@ from distilabel.models.llms.provider import (
     Secret,
     structured_output_field,
 )
-from distilabel.models.structured import split_formatted_input
+from distilabel.models.structured import as_conversation
 from distilabel.runtime.retries import ErrorInfo, ErrorKind
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
 
@@ -49,7 +49,6 @@ async def _close_mistral_client(client: "Mistral") -> None:
 
 _CLIENT = ProviderClient(
     sdk="mistralai",
-    extra="mistralai",
     api_key_env="MISTRAL_API_KEY",
     factory=_mistral_client,
     close=_close_mistral_client,
@@ -134,10 +133,8 @@ class MistralLLM(AsyncLLM):
         Returns:
             The generations with token statistics (and logprobs when asked).
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
-        if isinstance(prompt, str):
-            prompt = [{"role": "user", "content": prompt}]
+        prompt, structured = self._split_input(input)
+        prompt = as_conversation(prompt)
         options: Dict[str, Any] = {
             "max_tokens": max_new_tokens,
             "temperature": temperature,

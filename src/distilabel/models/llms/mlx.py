@@ -3,7 +3,7 @@
 import platform
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Union
 
 from pydantic import Field, PrivateAttr
 
@@ -17,7 +17,6 @@ from distilabel.models.llms.outputs import (
 )
 from distilabel.models.loading import ensure_loaded
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import split_formatted_input
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -69,6 +68,8 @@ class MlxLLM(LLM, MagpieChatTemplateMixin):
     _mlx_generate: Optional[Callable[..., str]] = PrivateAttr(default=None)
     _make_sampler: Optional[Callable[..., Any]] = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # ``generate`` goes through its inputs one by one: the progress display moves per input.
+    _generates_one_input_at_a_time: ClassVar[bool] = True
 
     @property
     def model_name(self) -> str:
@@ -171,8 +172,7 @@ class MlxLLM(LLM, MagpieChatTemplateMixin):
         return [self._generate_row(input, num_generations, options) for input in inputs]
 
     def _generate_row(self, input: "FormattedInput", num_generations: int, options: Dict[str, Any]) -> "GenerateOutput":
-        conversation, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        conversation, structured = self._split_input(input)
         try:
             prompt = self.prepare_input(conversation)
             with self._lock:

@@ -20,7 +20,7 @@ from distilabel.mixins.runtime_parameters import (
 from distilabel.models.llms.base import LLM, AsyncLLM
 from distilabel.models.llms.outputs import failed_output, merge_outputs
 from distilabel.models.llms.provider import RunOnly
-from distilabel.models.structured import split_formatted_input
+from distilabel.models.structured import as_conversation, split_formatted_input
 from distilabel.typing import FormattedInput, GenerateOutput
 from distilabel.utils.names import unknown_name_error
 
@@ -130,8 +130,7 @@ class MixtureOfAgentsLLM(AsyncLLM):
             The aggregator's generations; statistics of every request made.
         """
         conversation, row_spec = split_formatted_input(input)
-        if isinstance(conversation, str):
-            conversation = [{"role": "user", "content": conversation}]
+        conversation = as_conversation(conversation)
         spent: List[GenerateOutput] = []
         answers: List[str] = []
         for _ in range(self.rounds):

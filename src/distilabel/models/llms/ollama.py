@@ -30,7 +30,7 @@ from distilabel.models.llms.provider import (
     structured_output_field,
 )
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
+from distilabel.models.structured import JsonSchemaOutput
 from distilabel.typing import FormattedInput, GenerateOutput, OutlinesStructuredOutputType
 from distilabel.utils.names import closest_name, unknown_name_error
 
@@ -86,7 +86,6 @@ def _ollama_client(llm: "OllamaLLM") -> "AsyncClient":
 # A local Ollama needs no key: one is sent only when given.
 _CLIENT = ProviderClient(
     sdk="ollama",
-    extra="ollama",
     api_key_env="OLLAMA_API_KEY",
     factory=_ollama_client,
     api_key_required=False,
@@ -197,8 +196,7 @@ class OllamaLLM(AsyncLLM, MagpieChatTemplateMixin):
         Returns:
             The generation with token statistics (and logprobs when asked).
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         if isinstance(structured, JsonSchemaOutput):
             format = structured.schema
         request: Dict[str, Any] = {

@@ -26,7 +26,7 @@ from distilabel.models.llms.provider import (
     Secret,
     structured_output_field,
 )
-from distilabel.models.structured import split_formatted_input
+from distilabel.models.structured import as_conversation
 from distilabel.runtime.accounts import observe_headers
 from distilabel.runtime.http import JsonClient
 from distilabel.typing import FormattedInput, GenerateOutput, InstructorStructuredOutputType
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 # configured as the SDK's client is.
 _CLIENT = ProviderClient(
     sdk="openai",
-    extra="openai",
     api_key_env="OPENAI_API_KEY",
     base_url_env="OPENAI_BASE_URL",
     default_base_url="https://api.openai.com/v1",
@@ -163,8 +162,7 @@ class OpenAILLM(AsyncLLM):
         Returns:
             The generations with token statistics (and logprobs when asked).
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         if isinstance(prompt, str):
             body: Dict[str, Any] = {
                 "model": self.model,
@@ -262,17 +260,14 @@ class OpenAILLM(AsyncLLM):
     def _batch_line(
         self, index: int, input: FormattedInput, num_generations: int, kwargs: Dict[str, Any]
     ) -> Dict[str, Any]:
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         options = dict(kwargs)
         extra_body = options.pop("extra_body", None) or {}
         options.pop("echo", None)
         response_format = response_format_for(options.pop("response_format", None), structured)
-        if isinstance(prompt, str):
-            prompt = [{"role": "user", "content": prompt}]
         body = {
             **self._chat_request(
-                prompt,
+                as_conversation(prompt),
                 num_generations=num_generations,
                 max_new_tokens=options.pop("max_new_tokens", 128),
                 logprobs=options.pop("logprobs", False),

@@ -139,7 +139,8 @@ class ProviderClient:
 
     Attributes:
         sdk: the module ``load()`` imports, e.g. ``"anthropic"``.
-        extra: the distilabel extra that installs it, named in the error when missing.
+        extra: the distilabel extra that installs it, named in the error when missing;
+            by default the extra named like ``sdk``.
         api_key_env: the environment variable of the API key (the ``api_key`` field's
             default and the name error messages give).
         base_url_env: the environment variable of the base URL, if the provider reads one.
@@ -153,13 +154,17 @@ class ProviderClient:
     """
 
     sdk: str
-    extra: str
+    extra: Optional[str] = None
     api_key_env: Optional[str] = None
     base_url_env: Optional[str] = None
     default_base_url: Optional[str] = None
     factory: Optional[Callable[[Any], Any]] = None
     close: Optional[Callable[[Any], Awaitable[None]]] = None
     api_key_required: bool = True
+
+    def __post_init__(self) -> None:
+        if self.extra is None:
+            object.__setattr__(self, "extra", self.sdk)
 
     def api_key_field(self, description: str) -> Any:
         """The ``api_key`` field: defaults to ``api_key_env``."""

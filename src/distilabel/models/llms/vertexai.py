@@ -26,7 +26,7 @@ from distilabel.models.llms.provider import (
     env_field,
     structured_output_field,
 )
-from distilabel.models.structured import JsonSchemaOutput, split_formatted_input
+from distilabel.models.structured import JsonSchemaOutput
 from distilabel.runtime.retries import (
     AUTH_STATUSES,
     RETRYABLE_STATUSES,
@@ -225,8 +225,7 @@ class VertexAILLM(AsyncLLM):
         Returns:
             The generations with token statistics (and logprobs when asked).
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         contents, system_instruction = _gemini_contents(prompt)
         config: Dict[str, Any] = {
             "candidate_count": num_generations,

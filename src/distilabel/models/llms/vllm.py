@@ -14,10 +14,10 @@ from distilabel.models.llms.chat_templates import count_prompt_tokens, load_toke
 from distilabel.models.llms.openai import OpenAILLM
 from distilabel.models.llms.openai_wire import output_from_chat_completion, output_from_completion
 from distilabel.models.llms.outputs import finalize_output, prepare_output
+from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.models.loading import ensure_loaded
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
 from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
-from distilabel.models.structured import split_formatted_input
 from distilabel.models.structured.vllm import (
     openai_server_structured_body,
     vllm_sampling_structured,
@@ -73,11 +73,7 @@ class vLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
     _tokenizer: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-
-    @property
-    def model_name(self) -> str:
-        """The model id or folder."""
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
     def load(self) -> None:
         """Start the vLLM engine (on the GPUs chosen by ``cuda_devices``)."""
@@ -157,8 +153,7 @@ class vLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
         ensure_loaded(self)
         prompts, params, specs = [], [], []
         for input in inputs:
-            prompt, row_spec = split_formatted_input(input)
-            structured = self._structured_output_for(row_spec)
+            prompt, structured = self._split_input(input)
             prompts.append(self.prepare_input(prompt))
             specs.append(structured)
             params.append(
@@ -309,8 +304,7 @@ class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin):
             temperature: the sampling temperature; higher is more random.
             top_p: nucleus sampling: keep the smallest set of tokens whose probability adds up to this.
         """
-        prompt, row_spec = split_formatted_input(input)
-        structured = self._structured_output_for(row_spec)
+        prompt, structured = self._split_input(input)
         sampling: Dict[str, Any] = {
             "model": self.model_name,
             "n": num_generations,

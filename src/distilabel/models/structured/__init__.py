@@ -9,6 +9,7 @@ from distilabel.models.structured.spec import (
     JsonSchemaOutput,
     RegexOutput,
     StructuredOutput,
+    as_conversation,
     normalize_structured_output,
     split_formatted_input,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "JsonSchemaOutput",
     "RegexOutput",
     "StructuredOutput",
+    "as_conversation",
     "normalize_structured_output",
     "split_formatted_input",
 ]

@@ -257,3 +257,8 @@ def split_formatted_input(input: Any) -> Tuple[Any, Any]:
     if isinstance(input, tuple) and len(input) == 2:
         return input[0], input[1]
     return input, None
+
+
+def as_conversation(prompt: Any) -> Any:
+    """A plain prompt string as a conversation of one user message; a conversation as it is."""
+    return [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt

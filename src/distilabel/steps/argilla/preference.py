@@ -1,14 +1,12 @@
 """``PreferenceToArgilla``: an instruction and several generations, rated side by side in Argilla."""
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from pydantic import PositiveInt
 
 from distilabel.steps.argilla.base import ArgillaBase, text_value
 from distilabel.steps.argilla.text_generation import instruction_id
-
-if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns
+from distilabel.steps.column_property import column_property
 
 _RATINGS = [1, 2, 3, 4, 5]
 
@@ -78,9 +76,7 @@ class PreferenceToArgilla(ArgillaBase):
 
     num_generations: PositiveInt
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"instruction": True, "generations": True, "ratings": False, "rationales": False}
+    inputs = column_property({"instruction": True, "generations": True, "ratings": False, "rationales": False})
 
     @property
     def optional_inputs(self) -> List[str]:

@@ -1,12 +1,10 @@
 """``TextGenerationToArgilla``: instructions and their generations, for people to rate in Argilla."""
 
 import hashlib
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import Any, Dict, List
 
 from distilabel.steps.argilla.base import ArgillaBase, text_value
-
-if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns
+from distilabel.steps.column_property import column_property
 
 
 class TextGenerationToArgilla(ArgillaBase):
@@ -54,9 +52,7 @@ class TextGenerationToArgilla(ArgillaBase):
         ```
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "generation"]
+    inputs = column_property(["instruction", "generation"])
 
     @property
     def _instruction(self) -> str:

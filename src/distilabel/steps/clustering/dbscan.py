@@ -1,19 +1,18 @@
 """``DBSCAN``: cluster projected embeddings by density (scikit-learn)."""
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
-from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.steps.base import StepInput
+from distilabel.steps.clustering.base import EstimatorStep
+from distilabel.steps.column_property import column_property
 from distilabel.utils.arrays import column_matrix
 from distilabel.utils.imports import require
 
-if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
 
-
-class DBSCAN(GlobalStep):
+class DBSCAN(EstimatorStep):
     """Cluster every row's ``projection`` with DBSCAN (density-based clustering).
 
     DBSCAN grows clusters from core points: points with at least ``min_samples``
@@ -62,36 +61,16 @@ class DBSCAN(GlobalStep):
         default=8, description="The number of parallel jobs."
     )
 
-    _clusterer: Any = PrivateAttr(default=None)
+    inputs = column_property(["projection"])
+    outputs = column_property(["cluster_label"])
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["projection"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["cluster_label"]
-
-    def load(self) -> None:
-        super().load()
+    def _make_estimator(self) -> Any:
         cluster = require("sklearn.cluster", "text-clustering", type(self).__name__)
-        self._clusterer = cluster.DBSCAN(
-            eps=self.eps, min_samples=self.min_samples, metric=self.metric, n_jobs=self.n_jobs
-        )
+        return cluster.DBSCAN(eps=self.eps, min_samples=self.min_samples, metric=self.metric, n_jobs=self.n_jobs)
 
-    def unload(self) -> None:
-        self._clusterer = None
-        super().unload()
-
-    def process(self, inputs: StepInput) -> "StepOutput":
-        if self._clusterer is None:
-            raise RuntimeError("DBSCAN is not loaded: call load() first.")
-        if not inputs:
-            yield inputs
-            return
-        points = column_matrix(inputs, "projection", "DBSCAN")
-        labels = self._clusterer.fit(points).labels_
-        for row, label in zip(inputs, labels, strict=True):
+    def _fit(self, rows: StepInput) -> None:
+        points = column_matrix(rows, "projection", "DBSCAN")
+        labels = self._estimator.fit(points).labels_
+        for row, label in zip(rows, labels, strict=True):
             row["cluster_label"] = int(label)
         self._logger.info("DBSCAN found %d clusters", len(set(labels) - {-1}))
-        yield inputs

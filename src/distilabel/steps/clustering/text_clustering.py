@@ -11,12 +11,13 @@ from pydantic import Field, PositiveInt, PrivateAttr
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import GlobalTask
 from distilabel.steps.tasks.text_classification import TextClassification
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 UNCLUSTERED = -1
 """The ``cluster_label`` of a text that belongs to no cluster (DBSCAN's noise)."""
@@ -96,13 +97,8 @@ class TextClustering(TextClassification, GlobalTask):
 
     _figure_path: Optional[Path] = PrivateAttr(default=None)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["text", "projection", "cluster_label"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["summary_label", "model_name"]
+    inputs = column_property(["text", "projection", "cluster_label"])
+    outputs = column_property(["summary_label", "model_name"])
 
     def load(self) -> None:
         super().load()

@@ -1,19 +1,18 @@
 """``UMAP``: reduce embeddings to a few dimensions with UMAP (umap-learn)."""
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
-from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.steps.base import StepInput
+from distilabel.steps.clustering.base import EstimatorStep
+from distilabel.steps.column_property import column_property
 from distilabel.utils.arrays import column_matrix
 from distilabel.utils.imports import require
 
-if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
 
-
-class UMAP(GlobalStep):
+class UMAP(EstimatorStep):
     """Project every row's ``embedding`` to ``n_components`` dimensions with UMAP.
 
     UMAP (Uniform Manifold Approximation and Projection, arXiv:1802.03426) is fitted
@@ -60,39 +59,21 @@ class UMAP(GlobalStep):
         default=None, description="A seed for a reproducible projection."
     )
 
-    _umap: Any = PrivateAttr(default=None)
+    inputs = column_property(["embedding"])
+    outputs = column_property(["projection"])
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["embedding"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["projection"]
-
-    def load(self) -> None:
-        super().load()
+    def _make_estimator(self) -> Any:
         umap = require("umap", "text-clustering", type(self).__name__)
-        self._umap = umap.UMAP(
+        return umap.UMAP(
             n_components=self.n_components,
             metric=self.metric,
             n_jobs=self.n_jobs,
             random_state=self.random_state,
         )
 
-    def unload(self) -> None:
-        self._umap = None
-        super().unload()
-
-    def process(self, inputs: StepInput) -> "StepOutput":
-        if self._umap is None:
-            raise RuntimeError("UMAP is not loaded: call load() first.")
-        if not inputs:
-            yield inputs
-            return
-        embeddings = column_matrix(inputs, "embedding", "UMAP")
-        self._logger.info("Fitting UMAP on %d embeddings", len(inputs))
-        projections = self._umap.fit_transform(embeddings)
-        for row, projection in zip(inputs, projections, strict=True):
+    def _fit(self, rows: StepInput) -> None:
+        embeddings = column_matrix(rows, "embedding", "UMAP")
+        self._logger.info("Fitting UMAP on %d embeddings", len(rows))
+        projections = self._estimator.fit_transform(embeddings)
+        for row, projection in zip(rows, projections, strict=True):
             row["projection"] = [float(value) for value in projection]
-        yield inputs

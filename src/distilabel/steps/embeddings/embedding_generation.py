@@ -6,21 +6,17 @@ from pydantic import SerializeAsAny
 
 from distilabel.models.embeddings.base import Embeddings
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 
 class TextEmbeddingColumns:
     """The columns of a step that embeds each row's ``text``: out come ``embedding`` and ``model_name``."""
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["text"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["embedding", "model_name"]
+    inputs = column_property(["text"])
+    outputs = column_property(["embedding", "model_name"])
 
 
 class EmbeddingGeneration(TextEmbeddingColumns, Step):

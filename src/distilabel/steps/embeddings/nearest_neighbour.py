@@ -7,12 +7,13 @@ from pydantic import Field
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 _EXTRA = "faiss-cpu"
 
@@ -76,13 +77,8 @@ class FaissNearestNeighbour(GlobalStep):
         description="How many embeddings train an index that needs training; None: all.",
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["embedding"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["nn_indices", "nn_scores"]
+    inputs = column_property(["embedding"])
+    outputs = column_property(["nn_indices", "nn_scores"])
 
     def load(self) -> None:
         super().load()

@@ -6,9 +6,10 @@ from pydantic import Field
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import GlobalStep, StepInput
+from distilabel.steps.column_property import column_property
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 
 class EmbeddingDedup(GlobalStep):
@@ -50,13 +51,8 @@ class EmbeddingDedup(GlobalStep):
         default=0.9, description="The score above which two rows are duplicates."
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["nn_scores", "nn_indices"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["keep_row_after_embedding_filtering"]
+    inputs = column_property(["nn_scores", "nn_indices"])
+    outputs = column_property(["keep_row_after_embedding_filtering"])
 
     def _duplicate_pairs(self, inputs: StepInput) -> Dict[int, Set[int]]:
         # Neighbour lists are cut at k, so A may list B while B does not list A: the

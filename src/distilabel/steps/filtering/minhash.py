@@ -7,12 +7,13 @@ from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.filtering.lsh import BandIndex
 from distilabel.steps.filtering.words import tokenize_on_ngrams, tokenize_on_words
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 _EXTRA = "minhash"
 
@@ -84,13 +85,8 @@ class MinHashDedup(Step):
     _tokenize: Optional[Callable[[Iterable[str]], List[Set[bytes]]]] = PrivateAttr(default=None)
     _hash: Any = PrivateAttr(default=None)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["text"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["keep_row_after_minhash_filtering"]
+    inputs = column_property(["text"])
+    outputs = column_property(["keep_row_after_minhash_filtering"])
 
     def load(self) -> None:
         super().load()

@@ -3,9 +3,10 @@
 from typing import TYPE_CHECKING
 
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 
 class ConversationTemplate(Step):
@@ -24,13 +25,8 @@ class ConversationTemplate(Step):
         [{'role': 'user', 'content': 'Hello'}, {'role': 'assistant', 'content': 'Hi'}]
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "response"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["conversation"]
+    inputs = column_property(["instruction", "response"])
+    outputs = column_property(["conversation"])
 
     def process(self, inputs: StepInput) -> "StepOutput":
         for row in inputs:

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.formatting.sft import first_user_turn, instruction_turns, prompt_id
 
 if TYPE_CHECKING:
@@ -92,15 +93,13 @@ class FormatTextGenerationDPO(Step):
         ('4', '5')
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {
-            "system_prompt": False,
-            "instruction": True,
-            "generations": True,
-            "generation_models": False,
-            "ratings": True,
-        }
+    inputs = column_property({
+        "system_prompt": False,
+        "instruction": True,
+        "generations": True,
+        "generation_models": False,
+        "ratings": True,
+    })
 
     @property
     def outputs(self) -> "StepColumns":
@@ -138,9 +137,7 @@ class FormatChatGenerationDPO(Step):
         [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'Hello'}]
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"messages": True, "generations": True, "generation_models": False, "ratings": True}
+    inputs = column_property({"messages": True, "generations": True, "generation_models": False, "ratings": True})
 
     @property
     def outputs(self) -> "StepColumns":

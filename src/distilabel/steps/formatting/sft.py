@@ -5,9 +5,10 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 
 def prompt_id(prompt: str) -> str:
@@ -59,13 +60,9 @@ class FormatTextGenerationSFT(Step):
         [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'Hello!'}]
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"system_prompt": False, "instruction": True, "generation": True}
+    inputs = column_property({"system_prompt": False, "instruction": True, "generation": True})
 
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["prompt", "prompt_id", "messages"]
+    outputs = column_property(["prompt", "prompt_id", "messages"])
 
     def process(self, inputs: StepInput) -> "StepOutput":
         for row in inputs:
@@ -100,13 +97,8 @@ class FormatChatGenerationSFT(Step):
         ('Hi', {'role': 'assistant', 'content': 'Hello!'})
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["messages", "generation"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["prompt", "prompt_id", "messages"]
+    inputs = column_property(["messages", "generation"])
+    outputs = column_property(["prompt", "prompt_id", "messages"])
 
     def process(self, inputs: StepInput) -> "StepOutput":
         for row in inputs:

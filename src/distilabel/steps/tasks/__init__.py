@@ -2,68 +2,53 @@
 
 from typing import TYPE_CHECKING
 
-from distilabel.utils.lazy import lazy_exports
-
-_EXPORTS = {
-    "Task": ".base",
-    "GeneratorTask": ".base",
-    "GlobalTask": ".base",
-    "ImageTask": ".base",
-    "task": ".decorator",
-    "TextGeneration": ".text_generation",
-    "ChatGeneration": ".text_generation",
-    "TextGenerationWithImage": ".text_generation_with_image",
-    "ImageGeneration": ".image_generation",
-    "GenerateEmbeddings": ".generate_embeddings",
-    # instruction generation and evolution
-    "Magpie": ".magpie.base",
-    "MagpieGenerator": ".magpie.generator",
-    "SelfInstruct": ".self_instruct",
-    "EvolInstruct": ".evol_instruct.base",
-    "EvolInstructGenerator": ".evol_instruct.generator",
-    "EvolComplexity": ".evol_instruct.evol_complexity.base",
-    "EvolComplexityGenerator": ".evol_instruct.evol_complexity.generator",
-    "EvolQuality": ".evol_quality.base",
-    # structure, classification, sentence pairs, instruction tuning data
-    "GenerateSentencePair": ".sentence_transformers",
-    "InstructionBacktranslation": ".instruction_backtranslation",
-    "Genstruct": ".genstruct",
-    "URIAL": ".urial",
-    "CLAIR": ".clair",
-    "StructuredGeneration": ".structured_generation",
-    "TextClassification": ".text_classification",
-    # function calling and process reward data
-    "APIGenGenerator": ".apigen.generator",
-    "APIGenSemanticChecker": ".apigen.semantic_checker",
-    "APIGenExecutionChecker": ".apigen.execution_checker",
-    "MathShepherdGenerator": ".math_shepherd.generator",
-    "MathShepherdCompleter": ".math_shepherd.completer",
-    "FormatPRM": ".math_shepherd.utils",
-    # data for embedding models
-    "EmbeddingTaskGenerator": ".improving_text_embeddings",
-    "GenerateTextRetrievalData": ".improving_text_embeddings",
-    "GenerateShortTextMatchingData": ".improving_text_embeddings",
-    "GenerateLongTextMatchingData": ".improving_text_embeddings",
-    "GenerateTextClassificationData": ".improving_text_embeddings",
-    "MonolingualTripletGenerator": ".improving_text_embeddings",
-    "BitextRetrievalGenerator": ".improving_text_embeddings",
-    # judges and scorers
-    "UltraFeedback": ".ultrafeedback",
-    "PrometheusEval": ".prometheus_eval",
-    "QualityScorer": ".quality_scorer",
-    "ComplexityScorer": ".complexity_scorer",
-    "PairRM": ".pair_rm",
-    "ArgillaLabeller": ".argilla_labeller",
-    "ChatType": "distilabel.typing.models",
-    "ChatItem": "distilabel.typing.models",
-    "FormattedInput": "distilabel.typing.models",
-}
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+from distilabel.utils.lazy import lazy_package
 
 if TYPE_CHECKING:
-    from distilabel.steps.tasks.base import GeneratorTask, GlobalTask, Task
+    from distilabel.steps.tasks.apigen.execution_checker import APIGenExecutionChecker
+    from distilabel.steps.tasks.apigen.generator import APIGenGenerator
+    from distilabel.steps.tasks.apigen.semantic_checker import APIGenSemanticChecker
+    from distilabel.steps.tasks.argilla_labeller import ArgillaLabeller
+    from distilabel.steps.tasks.base import GeneratorTask, GlobalTask, ImageTask, Task
+    from distilabel.steps.tasks.clair import CLAIR
+    from distilabel.steps.tasks.complexity_scorer import ComplexityScorer
+    from distilabel.steps.tasks.decorator import task
+    from distilabel.steps.tasks.evol_instruct.base import EvolInstruct
+    from distilabel.steps.tasks.evol_instruct.evol_complexity.base import EvolComplexity
+    from distilabel.steps.tasks.evol_instruct.evol_complexity.generator import (
+        EvolComplexityGenerator,
+    )
+    from distilabel.steps.tasks.evol_instruct.generator import EvolInstructGenerator
+    from distilabel.steps.tasks.evol_quality.base import EvolQuality
     from distilabel.steps.tasks.generate_embeddings import GenerateEmbeddings
+    from distilabel.steps.tasks.genstruct import Genstruct
+    from distilabel.steps.tasks.image_generation import ImageGeneration
+    from distilabel.steps.tasks.improving_text_embeddings import (
+        BitextRetrievalGenerator,
+        EmbeddingTaskGenerator,
+        GenerateLongTextMatchingData,
+        GenerateShortTextMatchingData,
+        GenerateTextClassificationData,
+        GenerateTextRetrievalData,
+        MonolingualTripletGenerator,
+    )
+    from distilabel.steps.tasks.instruction_backtranslation import InstructionBacktranslation
+    from distilabel.steps.tasks.magpie.base import Magpie
+    from distilabel.steps.tasks.magpie.generator import MagpieGenerator
+    from distilabel.steps.tasks.math_shepherd.completer import MathShepherdCompleter
+    from distilabel.steps.tasks.math_shepherd.generator import MathShepherdGenerator
+    from distilabel.steps.tasks.math_shepherd.utils import FormatPRM
+    from distilabel.steps.tasks.pair_rm import PairRM
+    from distilabel.steps.tasks.prometheus_eval import PrometheusEval
+    from distilabel.steps.tasks.quality_scorer import QualityScorer
+    from distilabel.steps.tasks.self_instruct import SelfInstruct
+    from distilabel.steps.tasks.sentence_transformers import GenerateSentencePair
+    from distilabel.steps.tasks.structured_generation import StructuredGeneration
+    from distilabel.steps.tasks.text_classification import TextClassification
     from distilabel.steps.tasks.text_generation import ChatGeneration, TextGeneration
-    from distilabel.typing.models import ChatType, FormattedInput
+    from distilabel.steps.tasks.text_generation_with_image import TextGenerationWithImage
+    from distilabel.steps.tasks.ultrafeedback import UltraFeedback
+    from distilabel.steps.tasks.urial import URIAL
+    from distilabel.typing.models import ChatItem, ChatType, FormattedInput
+
+_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

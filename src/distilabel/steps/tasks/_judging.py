@@ -4,13 +4,13 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.llm_json import loads_llm_json
 from distilabel.utils.template import compile_template, package_template
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 _INTEGER = re.compile(r"\b\d+\b")
 # "[2] Score: 4", "[2]  score:4", "**[2] Score:** 4"; the index says which item the score is for.
@@ -91,9 +91,7 @@ class ListScorer(Task):
     _texts_column: ClassVar[str] = ""
     _template_name: ClassVar[str] = ""
 
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["scores", "model_name"]
+    outputs = column_property(["scores", "model_name"])
 
     def _prompt(self, **values: Any) -> "ChatType":
         template = compile_template(package_template(self._template_name))

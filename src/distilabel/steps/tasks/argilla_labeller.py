@@ -8,13 +8,13 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks._judging import json_object
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import compile_template, package_template
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType, FormattedInput
-    from distilabel.typing.steps import StepColumns
 
 # The question types an LLM can answer, and the key of the answer's JSON object for each.
 _ANSWER_KEYS = {"label_selection": "label", "multi_label_selection": "labels", "rating": "rating", "text": "text"}
@@ -113,13 +113,8 @@ class ArgillaLabeller(Task):
     )
     guidelines: Optional[RuntimeParameter[str]] = Field(default=None, description="The annotation guidelines.")
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"record": True, "fields": False, "question": False, "example_records": False, "guidelines": False}
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["suggestion"]
+    inputs = column_property({"record": True, "fields": False, "question": False, "example_records": False, "guidelines": False})
+    outputs = column_property(["suggestion"])
 
     # --- what the LLM sees ---------------------------------------------------------------------
 

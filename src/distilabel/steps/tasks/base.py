@@ -13,6 +13,7 @@ import json
 import random
 import threading
 from abc import ABC, abstractmethod
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from pydantic import Field, PositiveInt, PrivateAttr, SerializeAsAny, model_validator
@@ -23,6 +24,8 @@ from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.image_generation.base import ImageGenerationModel, as_task_output
 from distilabel.models.llms.base import LLM, AsyncLLM
 from distilabel.models.llms.outputs import describe_error, failed_output
+from distilabel.runtime.failures import permanent_flag
+from distilabel.runtime.generation_progress import listening
 from distilabel.steps.base import (
     DISTILABEL_METADATA_KEY,
     GeneratorStep,
@@ -168,8 +171,11 @@ class _Task(_Step, ABC):
         self, inputs: List["FormattedInput"], num_generations: Optional[int] = None
     ) -> List["GenerateOutput"]:
         num_generations = num_generations or self.num_generations
+        # A blocking LLM reports each input it finishes, so the progress display moves mid-batch.
+        batch = self._counters.batch_progress() if self._counters is not None else None
         try:
-            return self.llm.generate_outputs(inputs=inputs, num_generations=num_generations)
+            with listening(batch.on_output) if batch is not None else nullcontext():
+                return self.llm.generate_outputs(inputs=inputs, num_generations=num_generations)
         except (DistilabelError, DistilabelOfflineBatchGenerationNotFinishedException):
             raise
         except Exception as error:
@@ -177,6 +183,9 @@ class _Task(_Step, ABC):
             reason = describe_error(error)
             self._logger.warning("Generation failed for a batch of %d rows: %s", len(inputs), reason)  # type: ignore[attr-defined]
             return [failed_output(num_generations, reason) for _ in inputs]
+        finally:
+            if batch is not None:
+                batch.settle()
 
     def _generate_and_account(
         self, inputs: List["FormattedInput"], num_generations: int = 1
@@ -289,6 +298,8 @@ class _Task(_Step, ABC):
             meta[f"statistics_{name}"] = stats
             if error is not None and (not isinstance(error, list) or any(e is not None for e in error)):
                 meta[f"error_{name}"] = error
+                # Whether sending the row again would fail the same way (a plain rerun keeps it).
+                meta[f"error_{name}_permanent"] = permanent_flag(error)
             return meta
 
         if self.group_generations:

@@ -2,12 +2,12 @@
 
 from typing import TYPE_CHECKING, Any, Dict, Final, Optional
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 SYSTEM_PROMPT: Final[str] = (
     "You are a teacher who improves a student's answer as little as needed. You get a {task} and a"
@@ -67,13 +67,8 @@ class CLAIR(Task):
 
     system_prompt: str = SYSTEM_PROMPT
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["task", "student_solution"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["revision", "rational", "model_name"]
+    inputs = column_property(["task", "student_solution"])
+    outputs = column_property(["revision", "rational", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         prompt = render_template(

@@ -2,11 +2,11 @@
 
 from typing import TYPE_CHECKING, Any, Dict
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks._judging import ListScorer, require_texts
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 
 class ComplexityScorer(ListScorer):
@@ -44,9 +44,7 @@ class ComplexityScorer(ListScorer):
     _texts_column = "instructions"
     _template_name = "scorers/complexity.jinja2"
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instructions"]
+    inputs = column_property(["instructions"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         return self._prompt(instructions=list(require_texts(input, "instructions", type(self).__name__)))

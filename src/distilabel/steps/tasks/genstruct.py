@@ -3,12 +3,12 @@
 import re
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 # The prompt ends with "[[[User]]] ": the model writes the user's turn, then
 # "[[[Assistant]]]" and the answer.
@@ -47,13 +47,8 @@ class Genstruct(Task):
         ```
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["title", "content"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["user", "assistant", "model_name"]
+    inputs = column_property(["title", "content"])
+    outputs = column_property(["user", "assistant", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         return user_prompt(  # type: ignore[return-value]

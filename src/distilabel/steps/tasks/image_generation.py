@@ -8,6 +8,7 @@ from pydantic import Field, PrivateAttr
 from distilabel.errors import DistilabelUserError
 from distilabel.models.llms.outputs import describe_error
 from distilabel.steps.base import DISTILABEL_METADATA_KEY
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import ImageTask
 
 if TYPE_CHECKING:
@@ -61,9 +62,7 @@ class ImageGeneration(ImageTask):
 
     _warned_no_folder: bool = PrivateAttr(default=False)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["prompt"]
+    inputs = column_property(["prompt"])
 
     @property
     def outputs(self) -> "StepColumns":

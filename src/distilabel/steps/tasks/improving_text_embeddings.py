@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, 
 from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import GeneratorTask, Task
 from distilabel.utils.llm_json import loads_llm_json
 from distilabel.utils.template import package_template, render_template
@@ -102,9 +103,7 @@ class _EmbeddingDataGeneration(_JSONKeysOutput, Task, ABC):
     seed: int = 42
     language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["task"]
+    inputs = column_property(["task"])
 
     def _rng_for(self, input: Dict[str, Any]) -> random.Random:
         return random.Random(f"{self.seed}\x00{input['task']}")

@@ -3,12 +3,12 @@
 import re
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 # The answer format: a reason, then "Score: <digit>".
 _SCORE_PATTERN = re.compile(r"(.+?)Score: (\d)", re.DOTALL)
@@ -45,13 +45,8 @@ class InstructionBacktranslation(Task):
         ```
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "generation"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["score", "reason", "model_name"]
+    inputs = column_property(["instruction", "generation"])
+    outputs = column_property(["score", "reason", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         return user_prompt(  # type: ignore[return-value]

@@ -7,10 +7,11 @@ from pydantic import PrivateAttr
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
-    from distilabel.typing.steps import StepColumns, StepOutput
+    from distilabel.typing.steps import StepOutput
 
 _EXTRA = "hf-transformers"
 
@@ -97,13 +98,8 @@ class PairRM(Step):
         self._model = self._tokenizer = None
         super().unload()
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["input", "candidates"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["ranks", "ranked_candidates", "model_name"]
+    inputs = column_property(["input", "candidates"])
+    outputs = column_property(["ranks", "ranked_candidates", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> Dict[str, Any]:
         """The ``input`` text and the ``candidates`` of a row, checked."""

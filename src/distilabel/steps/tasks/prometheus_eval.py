@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Dict, Literal, Optional
 from pydantic import Field, model_validator
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks._judging import require_texts
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import compile_template, package_template
@@ -143,9 +144,7 @@ class PrometheusEval(Task):
         columns = ["instruction", "generation" if self.mode == "absolute" else "generations"]
         return [*columns, "reference"] if self.reference else columns
 
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["feedback", "result", "model_name"]
+    outputs = column_property(["feedback", "result", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         values: Dict[str, Any] = {"instruction": input["instruction"], "rubric": self.rubrics[self.rubric]}  # type: ignore[index]

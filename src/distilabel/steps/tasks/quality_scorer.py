@@ -2,11 +2,11 @@
 
 from typing import TYPE_CHECKING, Any, Dict
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks._judging import ListScorer, require_texts
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 
 class QualityScorer(ListScorer):
@@ -45,9 +45,7 @@ class QualityScorer(ListScorer):
     _texts_column = "responses"
     _template_name = "scorers/quality.jinja2"
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "responses"]
+    inputs = column_property(["instruction", "responses"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         responses = list(require_texts(input, "responses", type(self).__name__))

@@ -7,12 +7,12 @@ Instructions" (2022), https://arxiv.org/abs/2212.10560.
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 _TEMPLATE = "self_instruct/generate.jinja2"
 
@@ -60,13 +60,8 @@ class SelfInstruct(Task):
     )
     application_description: str = "AI assistant"
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["input"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["instructions", "model_name"]
+    inputs = column_property(["input"])
+    outputs = column_property(["instructions", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         """The request for instructions about the row's ``input``."""

@@ -4,6 +4,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, Final, Literal, Optional
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.llm_json import loads_llm_json
 from distilabel.utils.template import package_template, render_template
@@ -74,9 +75,7 @@ class GenerateSentencePair(Task):
     hard_negative: bool = False
     context: str = ""
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["anchor"]
+    inputs = column_property(["anchor"])
 
     @property
     def outputs(self) -> "StepColumns":

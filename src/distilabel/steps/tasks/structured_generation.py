@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from distilabel.errors import DistilabelUserError
 from distilabel.models.structured import normalize_structured_output
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 
 if TYPE_CHECKING:
@@ -66,9 +67,7 @@ class StructuredGeneration(Task):
         columns = ["instruction", "structured_output"]
         return ["system_prompt", *columns] if self.use_system_prompt else columns
 
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["generation", "model_name"]
+    outputs = column_property(["generation", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "StructuredInput":
         instruction = input.get("instruction")

@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from pydantic import Field, PositiveInt
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.llm_json import loads_llm_json
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 _TEMPLATE = "classification/text_classification.jinja2"
 
@@ -95,13 +95,8 @@ class TextClassification(Task):
     )
     use_default_structured_output: bool = True
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["text"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["labels", "model_name"]
+    inputs = column_property(["text"])
+    outputs = column_property(["labels", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         labels = self.available_labels or []

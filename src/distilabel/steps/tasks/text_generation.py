@@ -7,6 +7,7 @@ from jinja2.environment import Template
 from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task, normalize_columns
 from distilabel.utils.template import compile_template, template_variables
 
@@ -64,9 +65,7 @@ class TextGeneration(Task):
     def inputs(self) -> "StepColumns":
         return {**dict.fromkeys(normalize_columns(self.columns), True), "system_prompt": False}
 
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["generation", "model_name"]
+    outputs = column_property(["generation", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         """The prompt for one row.
@@ -136,13 +135,8 @@ class ChatGeneration(Task):
         - model_name (str): the model that generated it.
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["messages"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["generation", "model_name"]
+    inputs = column_property(["messages"])
+    outputs = column_property(["generation", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         messages = input.get("messages")

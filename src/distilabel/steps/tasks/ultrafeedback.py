@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 
 from pydantic import PrivateAttr
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks._judging import (
     first_integer,
     fit,
@@ -101,9 +102,7 @@ class UltraFeedback(Task):
     def _typed(self) -> bool:
         return self.aspect not in _RATING_ASPECTS
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "generations"]
+    inputs = column_property(["instruction", "generations"])
 
     @property
     def outputs(self) -> "StepColumns":

@@ -3,12 +3,12 @@
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepColumns
 
 # The prompt's turns are "# User:" / "# Assistant:" sections; a base model that keeps
 # going writes the next user turn, which is cut off here.
@@ -48,13 +48,8 @@ class URIAL(Task):
         ```
     """
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"instruction": False, "conversation": False}
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["generation", "model_name"]
+    inputs = column_property({"instruction": False, "conversation": False})
+    outputs = column_property(["generation", "model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         messages = _messages(input)

@@ -1,9 +1,11 @@
 """Hugging Face LLMs: ``InferenceEndpointsLLM`` (remote) and ``TransformersLLM`` (local)."""
 
-from distilabel.utils.lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {"InferenceEndpointsLLM": ".inference_endpoints", "TransformersLLM": ".transformers"},
-)
-__all__ = ["InferenceEndpointsLLM", "TransformersLLM"]
+from distilabel.utils.lazy import lazy_package
+
+if TYPE_CHECKING:
+    from distilabel.models.llms.huggingface.inference_endpoints import InferenceEndpointsLLM
+    from distilabel.models.llms.huggingface.transformers import TransformersLLM
+
+_EXPORTS, __getattr__, __dir__, __all__ = lazy_package(__name__, __file__)

@@ -33,10 +33,10 @@ from distilabel.models.structured import (
     JsonSchemaOutput,
     RegexOutput,
     StructuredOutput,
-    split_formatted_input,
 )
 from distilabel.runtime.retries import ErrorInfo, classify_error
 from distilabel.typing import FormattedInput, GenerateOutput, StructuredOutputType
+from distilabel.utils.huggingface import endpoint_field
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
@@ -112,15 +112,9 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
     """
 
     model_id: Optional[str] = None
-    endpoint_name: Optional[RuntimeParameter[str]] = Field(
-        default=None, description="The name of the Inference Endpoint to use for the LLM."
-    )
-    endpoint_namespace: Optional[RuntimeParameter[str]] = Field(
-        default=None, description="The namespace of the Inference Endpoint to use for the LLM."
-    )
-    base_url: Optional[RuntimeParameter[str]] = Field(
-        default=None, description="The base URL to use for the Inference Endpoints API requests."
-    )
+    endpoint_name: Optional[RuntimeParameter[str]] = endpoint_field("endpoint_name")
+    endpoint_namespace: Optional[RuntimeParameter[str]] = endpoint_field("endpoint_namespace")
+    base_url: Optional[RuntimeParameter[str]] = endpoint_field("base_url")
     api_key: Secret[Optional[RuntimeParameter[SecretStr]]] = _CLIENT.api_key_field(
         "The API key to authenticate the requests to the Inference Endpoints API."
     )
@@ -285,8 +279,8 @@ class InferenceEndpointsLLM(AsyncLLM, MagpieChatTemplateMixin):
         Returns:
             The generation with token statistics (and logprobs when asked).
         """
-        prompt, row_spec = split_formatted_input(input)
-        grammar = _tgi_grammar(self._structured_output_for(row_spec))
+        prompt, structured = self._split_input(input)
+        grammar = _tgi_grammar(structured)
         if self._tokenizer is None and not isinstance(prompt, str):
             completion = await self.aclient.chat_completion(
                 messages=prompt,

@@ -9,6 +9,7 @@ from pydantic import Field, PrivateAttr, SecretStr
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
 from distilabel.models.llms.outputs import finalize_output, prepare_output
+from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.models.loading import ensure_loaded
 from distilabel.models.local_files import local_only_kwargs
 from distilabel.models.mixins.cuda_device_placement import CudaDevicePlacementMixin
@@ -77,11 +78,7 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
     _grammars: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-
-    @property
-    def model_name(self) -> str:
-        """The model id or folder."""
-        return self.model
+    model_name = MODEL_FIELD_NAME
 
     def load(self) -> None:
         """Load the tokenizer and the model (onto the GPU when there is one)."""

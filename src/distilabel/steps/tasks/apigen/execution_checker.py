@@ -8,10 +8,11 @@ from pydantic import Field, PositiveFloat, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.apigen._runner import FunctionRunner
 
 if TYPE_CHECKING:
-    from distilabel.typing import StepColumns, StepOutput
+    from distilabel.typing import StepOutput
 
 
 class APIGenExecutionChecker(Step):
@@ -67,13 +68,8 @@ class APIGenExecutionChecker(Step):
 
     _runner: Optional[FunctionRunner] = PrivateAttr(default=None)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["answers"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["keep_row_after_execution_check", "execution_result"]
+    inputs = column_property(["answers"])
+    outputs = column_property(["keep_row_after_execution_check", "execution_result"])
 
     def load(self) -> None:
         super().load()

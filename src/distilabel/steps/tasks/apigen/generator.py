@@ -4,16 +4,17 @@ import json
 import random
 from typing import TYPE_CHECKING, Any, Dict, Final, List, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from distilabel.errors import DistilabelUserError
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.apigen.utils import remove_fences
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.llm_json import loads_llm_json
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
-    from distilabel.typing import ChatType, StepColumns
+    from distilabel.typing import ChatType
 
 SYSTEM_PROMPT_API_GEN: Final[str] = package_template("apigen/generator_system.jinja2").strip()
 
@@ -46,6 +47,22 @@ Answer with JSON only, nothing before or after it, shaped like this:
 _FORMAT_STRUCTURED: Final[str] = """
 Answer with a JSON object whose "pairs" list holds the pairs; each pair has a "query" and its "answers", the calls, each with a "name" and its "arguments".
 """
+
+
+# The generator's structured answer, {"pairs": [{"query": ..., "answers": [...]}]}. No
+# docstrings: pydantic would put them in the schema the LLM is sent.
+class Answer(BaseModel):
+    name: str
+    arguments: Dict[str, str]
+
+
+class QueryAnswer(BaseModel):
+    query: str
+    answers: List[Answer]
+
+
+class QueryAnswerPairs(BaseModel):
+    pairs: List[QueryAnswer]
 
 
 class APIGenGenerator(Task):
@@ -122,13 +139,8 @@ class APIGenGenerator(Task):
             )
         return value
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"examples": True, "func_name": True, "func_desc": True, "tools": False}
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["query", "answers", "model_name"]
+    inputs = column_property({"examples": True, "func_name": True, "func_desc": True, "tools": False})
+    outputs = column_property(["query", "answers", "model_name"])
 
     def number_for(self, row: Dict[str, Any]) -> int:
         """How many pairs the prompt for ``row`` asks for."""
@@ -204,46 +216,7 @@ class APIGenGenerator(Task):
 
     def get_structured_output(self) -> Dict[str, Any]:
         """The JSON schema of ``{"pairs": [{"query": str, "answers": [{"name": str, "arguments": {...}}]}]}``."""
-        return {
-            "$defs": {
-                "Answer": {
-                    "properties": {
-                        "name": {"title": "Name", "type": "string"},
-                        "arguments": {
-                            "additionalProperties": {"type": "string"},
-                            "title": "Arguments",
-                            "type": "object",
-                        },
-                    },
-                    "required": ["name", "arguments"],
-                    "title": "Answer",
-                    "type": "object",
-                },
-                "QueryAnswer": {
-                    "properties": {
-                        "query": {"title": "Query", "type": "string"},
-                        "answers": {
-                            "items": {"$ref": "#/$defs/Answer"},
-                            "title": "Answers",
-                            "type": "array",
-                        },
-                    },
-                    "required": ["query", "answers"],
-                    "title": "QueryAnswer",
-                    "type": "object",
-                },
-            },
-            "properties": {
-                "pairs": {
-                    "items": {"$ref": "#/$defs/QueryAnswer"},
-                    "title": "Pairs",
-                    "type": "array",
-                }
-            },
-            "required": ["pairs"],
-            "title": "QueryAnswerPairs",
-            "type": "object",
-        }
+        return QueryAnswerPairs.model_json_schema()
 
 
 __all__ = ["SYSTEM_PROMPT_API_GEN", "APIGenGenerator"]

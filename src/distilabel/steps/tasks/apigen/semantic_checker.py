@@ -2,13 +2,14 @@
 
 from typing import TYPE_CHECKING, Any, Dict, Final, Optional
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.apigen.utils import remove_fences
 from distilabel.steps.tasks.base import Task
 from distilabel.utils.llm_json import loads_llm_json
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
-    from distilabel.typing import ChatType, StepColumns
+    from distilabel.typing import ChatType
 
 SYSTEM_PROMPT_SEMANTIC_CHECKER: Final[str] = package_template(
     "apigen/semantic_checker_system.jinja2"
@@ -72,19 +73,14 @@ class APIGenSemanticChecker(Task):
     system_prompt: str = SYSTEM_PROMPT_SEMANTIC_CHECKER
     use_default_structured_output: bool = False
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {
-            "func_desc": True,
-            "query": True,
-            "answers": True,
-            "execution_result": True,
-            "keep_row_after_execution_check": True,
-        }
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["keep_row_after_semantic_check", "thought"]
+    inputs = column_property({
+        "func_desc": True,
+        "query": True,
+        "answers": True,
+        "execution_result": True,
+        "keep_row_after_execution_check": True,
+    })
+    outputs = column_property(["keep_row_after_semantic_check", "thought"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         prompt = render_template(

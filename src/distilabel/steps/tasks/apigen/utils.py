@@ -12,6 +12,7 @@ from pydantic import Field
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.apigen._runner import (
     TIMED_OUT,
     FunctionResult,
@@ -21,7 +22,7 @@ from distilabel.steps.tasks.apigen._runner import (
 )
 
 if TYPE_CHECKING:
-    from distilabel.typing import StepColumns, StepOutput
+    from distilabel.typing import StepOutput
 
 
 class PrepareExamples(Step):
@@ -61,13 +62,8 @@ class PrepareExamples(Step):
         description="How one query/answers pair is written; uses {query} and {answers}.",
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["query", "answers"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["examples"]
+    inputs = column_property(["query", "answers"])
+    outputs = column_property(["examples"])
 
     def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
         rows = []

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task, _upstream_metadata
 from distilabel.steps.tasks.evol_instruct.utils import (
     MUTATION_TEMPLATES,
@@ -19,6 +20,7 @@ from distilabel.steps.tasks.evol_instruct.utils import (
     MutationTemplatesMixin,
     add_statistics,
     apply_mutation,
+    evolution_columns,
     evolve,
     one_message,
     parse_evolved_instruction,
@@ -90,9 +92,7 @@ class EvolInstruct(MutationTemplatesMixin, Task):
         default=42, description="The seed of the random choice of a mutation for each evolution."
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction"]
+    inputs = column_property(["instruction"])
 
     @property
     def outputs(self) -> "StepColumns":
@@ -111,16 +111,9 @@ class EvolInstruct(MutationTemplatesMixin, Task):
         """The output columns for one row's instructions (and answers)."""
         if isinstance(instructions, str):
             instructions = [instructions]
-        output: Dict[str, Any] = {}
-        if self.store_evolutions:
-            output["evolved_instructions"] = instructions
-        else:
-            output["evolved_instruction"] = instructions[-1] if instructions else None
+        output = evolution_columns(instructions, "evolved_instructions", "evolved_instruction", self.store_evolutions)
         if self.generate_answers:
-            if self.store_evolutions:
-                output["answers"] = answers
-            else:
-                output["answer"] = answers[-1] if answers else None
+            output.update(evolution_columns(answers, "answers", "answer", self.store_evolutions))
         output["model_name"] = self.llm.model_name
         return output
 
@@ -204,11 +197,7 @@ class EvolInstruct(MutationTemplatesMixin, Task):
         if chain is None:
             metadata[f"error_{name}"] = f"the row has no instruction to evolve (got {row.get('instruction')!r})"
         else:
-            metadata[f"statistics_instruction_{name}"] = chain.statistics
-            if chain.error is not None:
-                metadata[f"error_{name}"] = chain.error
-                if self.add_raw_output:
-                    metadata[f"raw_output_{name}"] = chain.raw_outputs
+            chain.write_metadata(metadata, f"statistics_instruction_{name}", name, self.add_raw_output)
         if answer_stats is not None:
             metadata[f"statistics_answer_{name}"] = answer_stats
         if answer_error is not None:

@@ -129,6 +129,16 @@ def one_message(input: Union[str, Dict[str, Any]]) -> "ChatType":
     return [{"role": "user", "content": str(text)}]
 
 
+def evolution_columns(
+    versions: Optional[Sequence[Optional[str]]], every: str, last: str, store_evolutions: bool
+) -> Dict[str, Any]:
+    """The output column of a row's versions: every version under ``every`` when
+    ``store_evolutions``, else only the last one (``None`` without any) under ``last``."""
+    if store_evolutions:
+        return {every: versions}
+    return {last: versions[-1] if versions else None}
+
+
 class Chain:
     """One text being evolved: its versions, token counts, raw outputs, and why it stopped."""
 
@@ -148,6 +158,17 @@ class Chain:
         if text is None:
             self.error = (output.get("errors") or ["the LLM returned no generation"])[0]
         return text
+
+    def write_metadata(
+        self, metadata: Dict[str, Any], statistics_key: str, step_name: str, add_raw_output: bool
+    ) -> None:
+        """Put the chain's token counts in a row's metadata under ``statistics_key`` and,
+        when it stopped on a failure, the reason (and the raw outputs when asked)."""
+        metadata[statistics_key] = self.statistics
+        if self.error is not None:
+            metadata[f"error_{step_name}"] = self.error
+            if add_raw_output:
+                metadata[f"raw_output_{step_name}"] = self.raw_outputs
 
 
 def add_statistics(statistics: Dict[str, List[int]], output: "GenerateOutput") -> None:

@@ -7,11 +7,13 @@ from pydantic import Field
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task, _upstream_metadata
 from distilabel.steps.tasks.evol_instruct.utils import (
     Chain,
     MutationTemplatesMixin,
     apply_mutation,
+    evolution_columns,
     evolve,
     one_message,
     row_random,
@@ -75,9 +77,7 @@ class EvolQuality(MutationTemplatesMixin, Task):
         default=42, description="The seed of the random choice of a mutation for each evolution."
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "response"]
+    inputs = column_property(["instruction", "response"])
 
     @property
     def outputs(self) -> "StepColumns":
@@ -91,11 +91,7 @@ class EvolQuality(MutationTemplatesMixin, Task):
         """The output columns for one row's responses."""
         if isinstance(responses, str):
             responses = [responses]
-        output: Dict[str, Any] = {}
-        if self.store_evolutions:
-            output["evolved_responses"] = responses
-        else:
-            output["evolved_response"] = responses[-1] if responses else None
+        output = evolution_columns(responses, "evolved_responses", "evolved_response", self.store_evolutions)
         output["model_name"] = self.llm.model_name
         return output
 
@@ -140,11 +136,7 @@ class EvolQuality(MutationTemplatesMixin, Task):
                 f" {row.get('instruction')!r} and {row.get('response')!r})"
             )
         else:
-            metadata[f"statistics_{name}"] = chain.statistics
-            if chain.error is not None:
-                metadata[f"error_{name}"] = chain.error
-                if self.add_raw_output:
-                    metadata[f"raw_output_{name}"] = chain.raw_outputs
+            chain.write_metadata(metadata, f"statistics_{name}", name, self.add_raw_output)
         return {**row, **columns, DISTILABEL_METADATA_KEY: metadata, "model_name": self.llm.model_name}
 
 

@@ -19,6 +19,7 @@ from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter, RuntimeParametersMixin
 from distilabel.models.mixins.magpie import enable_magpie_template
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task, _upstream_metadata
 
 if TYPE_CHECKING:
@@ -269,9 +270,7 @@ class Magpie(Task, MagpieBase):
         super().model_post_init(context)
         enable_magpie_template(self.llm, type(self).__name__)
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return {"system_prompt": False}
+    inputs = column_property({"system_prompt": False})
 
     @property
     def outputs(self) -> "StepColumns":

@@ -6,6 +6,7 @@ from pydantic import Field, PositiveInt
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import DISTILABEL_METADATA_KEY, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.steps.tasks.math_shepherd.generator import (
     _SOLUTION_SCHEMA,
@@ -22,7 +23,7 @@ from distilabel.steps.tasks.math_shepherd.utils import (
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
-    from distilabel.typing import ChatType, StepColumns, StepOutput
+    from distilabel.typing import ChatType, StepOutput
 
 SYSTEM_PROMPT: Final[str] = package_template("math_shepherd/completer_system.jinja2")
 SYSTEM_PROMPT_STRUCTURED: Final[str] = package_template("math_shepherd/completer_structured.jinja2")
@@ -96,13 +97,8 @@ class MathShepherdCompleter(Task):
         default_factory=lambda: ["+", "-"], description="The good tag, then the bad tag."
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "solutions", "golden_solution"]
-
-    @property
-    def outputs(self) -> "StepColumns":
-        return ["model_name"]
+    inputs = column_property(["instruction", "solutions", "golden_solution"])
+    outputs = column_property(["model_name"])
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         """The prompt continuing ``input["instruction"]`` from the steps in ``input["steps"]`` (none: from scratch)."""

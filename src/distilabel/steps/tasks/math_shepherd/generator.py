@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any, Dict, Final, List, Optional
 
 from pydantic import PositiveInt
 
+from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
 from distilabel.steps.tasks.math_shepherd.utils import split_solution_steps, structured_solutions
 from distilabel.utils.template import package_template, render_template
@@ -135,9 +136,7 @@ class MathShepherdGenerator(Task):
     few_shots: Optional[str] = FEW_SHOTS_GSM8K
     M: Optional[PositiveInt] = None
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction"]
+    inputs = column_property(["instruction"])
 
     @property
     def outputs(self) -> "StepColumns":

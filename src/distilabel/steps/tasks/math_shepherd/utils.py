@@ -7,6 +7,7 @@ from pydantic import AfterValidator, Field
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.base import Step, StepInput
+from distilabel.steps.column_property import column_property
 from distilabel.utils.llm_json import loads_llm_json
 
 if TYPE_CHECKING:
@@ -165,9 +166,7 @@ class FormatPRM(Step):
         default_factory=lambda: ["+", "-"], description="The good tag, then the bad tag."
     )
 
-    @property
-    def inputs(self) -> "StepColumns":
-        return ["instruction", "solutions"]
+    inputs = column_property(["instruction", "solutions"])
 
     @property
     def outputs(self) -> "StepColumns":
