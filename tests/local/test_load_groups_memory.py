@@ -15,6 +15,8 @@ from typing import Dict
 
 import pytest
 
+from distilabel.models.local_files import embedded_smollm2_path
+
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'distilabel[llama-cpp]')")
 
 SCRIPT = textwrap.dedent(
@@ -64,15 +66,18 @@ def test_two_models_in_sequence_peak_at_one_model(tmp_path: Path) -> None:
     one = measure(tmp_path, 1, None)
     together = measure(tmp_path, 2, None)
     in_turn = measure(tmp_path, 2, [["generate_0"], ["generate_1"]])
-    model = one["added_kib"]
+    # A loaded copy holds about the GGUF's size (use_mmap=False); a run's own peak also holds
+    # transient buffers (reading, the dataset, the report) that vary between machines.
+    model = embedded_smollm2_path().stat().st_size // 1024
     print(
-        f"\npeak RSS above the process before the run: one model {model / 1024:.0f} MiB;"
+        f"\nGGUF {model / 1024:.0f} MiB; peak RSS above the process before the run:"
+        f" one model {one['added_kib'] / 1024:.0f} MiB;"
         f" two models loaded together {together['added_kib'] / 1024:.0f} MiB;"
         f" two models in load groups {in_turn['added_kib'] / 1024:.0f} MiB"
     )
     assert one["rows"] == together["rows"] == in_turn["rows"] == 2
     assert together["answers"] == in_turn["answers"] == 4
-    assert model > 50 * 1024  # the 98 MB GGUF is in memory
-    # Together, the second model adds about a whole model; in turn, less than half of one.
-    assert together["added_kib"] - model > 0.7 * model
-    assert in_turn["added_kib"] - model < 0.5 * model
+    assert one["added_kib"] > 0.8 * model  # the weights are in memory
+    # Together, the second model adds most of a copy; in turn, under a quarter of one.
+    assert together["added_kib"] - one["added_kib"] > 0.5 * model
+    assert in_turn["added_kib"] - one["added_kib"] < 0.25 * model

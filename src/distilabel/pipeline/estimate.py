@@ -53,6 +53,11 @@ class StepEstimate:
             return None
         return per_row * self.total_generator_rows
 
+    def _total_count(self, value: int) -> Optional[int]:
+        """A count of the sample (rows, tokens) extrapolated to the whole run, rounded."""
+        total = self._total(value)
+        return None if total is None else round(total)
+
     @property
     def rows_per_row(self) -> Optional[float]:
         """Rows this step makes per generator row."""
@@ -73,18 +78,15 @@ class StepEstimate:
     @property
     def rows(self) -> Optional[int]:
         """Rows in a full run (``None``: the generators' size is unknown)."""
-        total = self._total(self.sample_rows)
-        return None if total is None else round(total)
+        return self._total_count(self.sample_rows)
 
     @property
     def total_input_tokens(self) -> Optional[int]:
-        total = self._total(self.input_tokens)
-        return None if total is None else round(total)
+        return self._total_count(self.input_tokens)
 
     @property
     def total_output_tokens(self) -> Optional[int]:
-        total = self._total(self.output_tokens)
-        return None if total is None else round(total)
+        return self._total_count(self.output_tokens)
 
     @property
     def total_cost_usd(self) -> Optional[float]:
@@ -125,25 +127,27 @@ class RunEstimate:
     sample: int
     steps: Dict[str, StepEstimate] = field(default_factory=dict)
 
+    def _llm_steps_sum(self, figure: str) -> Any:
+        """The ``StepEstimate`` attribute ``figure`` summed over the steps that call an LLM (``None``: one is unknown)."""
+        return _sum([getattr(step, figure) for step in self.steps.values() if step.has_llm])
+
     @property
     def sample_cost_usd(self) -> Optional[float]:
         """What the sample run cost."""
-        return _sum([step.cost_usd for step in self.steps.values() if step.has_llm])
+        return self._llm_steps_sum("cost_usd")
 
     @property
     def total_cost_usd(self) -> Optional[float]:
         """What the whole run may cost (``None``: a price or a generator's size is unknown)."""
-        return _sum([step.total_cost_usd for step in self.steps.values() if step.has_llm])
+        return self._llm_steps_sum("total_cost_usd")
 
     @property
     def total_input_tokens(self) -> Optional[int]:
-        values = [step.total_input_tokens for step in self.steps.values() if step.has_llm]
-        return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type,misc]
+        return self._llm_steps_sum("total_input_tokens")
 
     @property
     def total_output_tokens(self) -> Optional[int]:
-        values = [step.total_output_tokens for step in self.steps.values() if step.has_llm]
-        return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type,misc]
+        return self._llm_steps_sum("total_output_tokens")
 
     def as_dict(self) -> Dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ import ast
 import json
 import re
 import warnings
-from typing import Any, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 _FENCED = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
 
@@ -19,6 +19,15 @@ def strip_code_fences(text: str) -> str:
     """The content of the first Markdown code fence in ``text``, or ``text`` stripped when there is none."""
     match = _FENCED.search(text)
     return match.group(1).strip() if match else text.strip()
+
+
+def json_object(output: Optional[str]) -> Optional[Dict[str, Any]]:
+    """The JSON object in a model's answer, or ``None`` when there is none (or it is not an object)."""
+    try:
+        value = loads_llm_json(output)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def loads_llm_json(text: Optional[str]) -> Any:
@@ -69,4 +78,4 @@ def _outer_span(text: str, opening: str, closing: str) -> Optional[str]:
     return text[start : end + 1] if 0 <= start < end else None
 
 
-__all__ = ["loads_llm_json", "strip_code_fences"]
+__all__ = ["json_object", "loads_llm_json", "strip_code_fences"]

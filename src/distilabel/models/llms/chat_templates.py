@@ -3,7 +3,8 @@
 Providers with a ``tokenizer_id`` field (``OllamaLLM``, ``InferenceEndpointsLLM``)
 send a prompt they formatted themselves to the server's raw text-generation
 endpoint instead of its chat endpoint; this module holds that one shared step,
-Magpie's pre-query template included.
+Magpie's pre-query template included. The local engines (``TransformersLLM``,
+``vLLM``, ``LlamaCppLLM`` with a ``tokenizer_id``, ``MlxLLM``) render their prompts with it too.
 
 A chat template is Jinja code that comes from a model folder or a pipeline file
 (``TransformersLLM.chat_template``). We never render one ourselves: transformers'
@@ -14,7 +15,7 @@ nothing run (``tests/unit/security/test_templates.py`` checks both). A template 
 render is compiled by ``distilabel.utils.template``, in the same sandbox.
 """
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 from distilabel.errors import DistilabelUserError
 from distilabel.models.local_files import local_only_kwargs
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
+    from distilabel.typing import StandardInput
 
 
 def load_tokenizer(tokenizer_id: str, user: str) -> "PreTrainedTokenizerBase":
@@ -47,17 +49,23 @@ def render_prompt(
     tokenizer: Optional["PreTrainedTokenizerBase"],
     conversation: Any,
     magpie: Optional["MagpieChatTemplateMixin"] = None,
+    join_without_template: bool = False,
 ) -> str:
     """The prompt for ``conversation``: a plain string is sent as it is.
 
     With Magpie on (``magpie.use_magpie_template``) and a conversation that does not
     end with the user, the prompt ends with the pre-query template instead of the
     assistant's generation prompt, so the model writes the user's next message.
+
+    With ``join_without_template``, a tokenizer that has no chat template (a base
+    model's) gets the messages' contents joined by blank lines, instead of raising.
     """
     if isinstance(conversation, str):
         return conversation
     if tokenizer is None:
         raise DistilabelUserError("A conversation needs a tokenizer (`tokenizer_id`) to become a raw prompt.")
+    if join_without_template and getattr(tokenizer, "chat_template", None) is None:
+        return "\n\n".join(str(message["content"]) for message in conversation)
     ends_with_user = bool(conversation) and conversation[-1].get("role") == "user"
     pre_query = magpie is not None and magpie.use_magpie_template and not ends_with_user
     text = (
@@ -66,6 +74,26 @@ def render_prompt(
         else ""
     )
     return magpie.apply_magpie_pre_query_template(text, conversation) if magpie is not None else text
+
+
+class TokenizerChatTemplateMixin:
+    """``prepare_input`` for an LLM that renders prompts with the tokenizer it loaded.
+
+    The LLM keeps its tokenizer as ``_tokenizer`` and is a ``MagpieChatTemplateMixin``
+    (its Magpie settings apply). ``_join_without_template`` is ``render_prompt``'s
+    ``join_without_template``.
+    """
+
+    _join_without_template: ClassVar[bool] = False
+
+    def prepare_input(self, input: Union["StandardInput", str]) -> str:
+        """Render a conversation with the tokenizer's chat template (plus Magpie's pre-query template)."""
+        return render_prompt(
+            self._tokenizer,  # type: ignore[attr-defined]
+            input,
+            self,  # type: ignore[arg-type]
+            join_without_template=self._join_without_template,
+        )
 
 
 def check_magpie_tokenizer(llm: Any) -> None:

@@ -3,12 +3,13 @@
 import platform
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional
 
 from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
 from distilabel.models.llms.base import LLM
+from distilabel.models.llms.chat_templates import TokenizerChatTemplateMixin
 from distilabel.models.llms.outputs import (
     describe_error,
     failed_output,
@@ -20,7 +21,7 @@ from distilabel.models.mixins.magpie import MagpieChatTemplateMixin
 from distilabel.utils.imports import require
 
 if TYPE_CHECKING:
-    from distilabel.typing import FormattedInput, GenerateOutput, StandardInput
+    from distilabel.typing import FormattedInput, GenerateOutput
 
 _EXTRA = "mlx"
 
@@ -30,7 +31,7 @@ def on_apple_silicon() -> bool:
     return sys.platform == "darwin" and platform.machine() == "arm64"
 
 
-class MlxLLM(LLM, MagpieChatTemplateMixin):
+class MlxLLM(LLM, MagpieChatTemplateMixin, TokenizerChatTemplateMixin):
     """A causal language model run by Apple's MLX framework through ``mlx-lm``.
 
     MLX runs on Apple silicon only: on any other machine the class imports and
@@ -68,6 +69,8 @@ class MlxLLM(LLM, MagpieChatTemplateMixin):
     _mlx_generate: Optional[Callable[..., str]] = PrivateAttr(default=None)
     _make_sampler: Optional[Callable[..., Any]] = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # A base model's tokenizer has no chat template: its prompt is the turns' text.
+    _join_without_template: ClassVar[bool] = True
     # ``generate`` goes through its inputs one by one: the progress display moves per input.
     _generates_one_input_at_a_time: ClassVar[bool] = True
 
@@ -102,16 +105,6 @@ class MlxLLM(LLM, MagpieChatTemplateMixin):
     def unload(self) -> None:
         self._model = self._tokenizer = self._mlx_generate = self._make_sampler = None
         super().unload()
-
-    def prepare_input(self, input: Union["StandardInput", str]) -> str:
-        """Render a conversation with the tokenizer's chat template (plus Magpie's pre-query template)."""
-        if isinstance(input, str):
-            return input
-        if getattr(self._tokenizer, "chat_template", None) is None:
-            return "\n\n".join(str(message["content"]) for message in input)
-        magpie = self.use_magpie_template and not (input and input[-1].get("role") == "user")
-        prompt = self._tokenizer.apply_chat_template(input, tokenize=False, add_generation_prompt=not magpie)
-        return self.apply_magpie_pre_query_template(prompt, input)
 
     def generate(  # type: ignore[override]
         self,

@@ -3,14 +3,18 @@ a vLLM server through its OpenAI-compatible API."""
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Union
+from typing import Any, Callable, ClassVar, Dict, List, Optional
 
 from pydantic import Field, PrivateAttr, SecretStr, model_validator, validate_call
 
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
-from distilabel.models.llms.chat_templates import count_prompt_tokens, load_tokenizer, render_prompt
+from distilabel.models.llms.chat_templates import (
+    TokenizerChatTemplateMixin,
+    count_prompt_tokens,
+    load_tokenizer,
+)
 from distilabel.models.llms.openai import OpenAILLM
 from distilabel.models.llms.openai_wire import output_from_chat_completion, output_from_completion
 from distilabel.models.llms.outputs import finalize_output, prepare_output
@@ -25,11 +29,8 @@ from distilabel.models.structured.vllm import (
 from distilabel.typing import FormattedInput, GenerateOutput, OutlinesStructuredOutputType
 from distilabel.utils.imports import require
 
-if TYPE_CHECKING:
-    from distilabel.typing import StandardInput
 
-
-class vLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
+class vLLM(LLM, MagpieChatTemplateMixin, TokenizerChatTemplateMixin, CudaDevicePlacementMixin):
     """A model served in this process by vLLM's offline engine (``vllm.LLM``). Needs a GPU.
 
     All inputs of a call go to the engine at once, which batches them continuously.
@@ -101,10 +102,6 @@ class vLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
         self._model = self._tokenizer = None
         CudaDevicePlacementMixin.unload(self)
         super().unload()
-
-    def prepare_input(self, input: Union["StandardInput", str]) -> str:
-        """Render a conversation with the chat template (plus Magpie's pre-query template)."""
-        return render_prompt(self._tokenizer, input, self)
 
     def generate(  # type: ignore[override]
         self,
@@ -206,7 +203,7 @@ def _vllm_logprobs(completion: Any, tokenizer: Any) -> List[List[Dict[str, Any]]
     return steps
 
 
-class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin):
+class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin, TokenizerChatTemplateMixin):
     """A vLLM server (or any OpenAI-compatible server) through the ``openai`` SDK.
 
     Without ``tokenizer``, conversations go to the chat completions endpoint and the
@@ -275,10 +272,6 @@ class ClientvLLM(OpenAILLM, MagpieChatTemplateMixin):
             if not models.data:
                 raise ValueError(f"The server at {self.base_url} serves no model.")
             self._served_model = models.data[0].id
-
-    def prepare_input(self, input: Union["StandardInput", str]) -> str:
-        """Render a conversation with the tokenizer's chat template (plus Magpie's pre-query template)."""
-        return render_prompt(self._tokenizer, input, self)
 
     @validate_call
     async def agenerate(  # type: ignore[override]

@@ -1,6 +1,7 @@
 """``EmbeddingGeneration``: add an embedding of each row's ``text`` with an ``Embeddings`` model."""
 
-from typing import TYPE_CHECKING
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar, List
 
 from pydantic import SerializeAsAny
 
@@ -19,7 +20,41 @@ class TextEmbeddingColumns:
     outputs = column_property(["embedding", "model_name"])
 
 
-class EmbeddingGeneration(TextEmbeddingColumns, Step):
+class TextEmbeddingStep(TextEmbeddingColumns, Step, ABC):
+    """A step that embeds each row's ``text`` with a model it holds, loaded and unloaded with it.
+
+    Subclasses name the field holding the model (``_model_field``) and compute a batch's
+    vectors (``_vectors``); the model's ``model_name`` goes into every row.
+    """
+
+    _model_field: ClassVar[str]
+
+    @property
+    def _model(self) -> Any:
+        return getattr(self, self._model_field)
+
+    def load(self) -> None:
+        super().load()
+        self._model.load()
+
+    def unload(self) -> None:
+        self._model.unload()
+        super().unload()
+
+    @abstractmethod
+    def _vectors(self, inputs: StepInput) -> List[List[float]]:
+        """One vector per row of ``inputs``."""
+
+    def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
+        """Embed a batch of rows in one call to the model."""
+        vectors = self._vectors(inputs)
+        for row, vector in zip(inputs, vectors, strict=False):
+            row["embedding"] = vector
+            row["model_name"] = self._model.model_name
+        yield inputs
+
+
+class EmbeddingGeneration(TextEmbeddingStep):
     """Embed the ``text`` column of each row.
 
     Attributes:
@@ -41,18 +76,7 @@ class EmbeddingGeneration(TextEmbeddingColumns, Step):
 
     embeddings: SerializeAsAny[Embeddings]
 
-    def load(self) -> None:
-        super().load()
-        self.embeddings.load()
+    _model_field: ClassVar[str] = "embeddings"
 
-    def unload(self) -> None:
-        self.embeddings.unload()
-        super().unload()
-
-    def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
-        """Embed a batch of rows in one call to the model."""
-        vectors = self.embeddings.encode(inputs=[row["text"] for row in inputs])
-        for row, vector in zip(inputs, vectors, strict=False):
-            row["embedding"] = vector
-            row["model_name"] = self.embeddings.model_name
-        yield inputs
+    def _vectors(self, inputs: StepInput) -> List[List[float]]:
+        return self.embeddings.encode(inputs=[row["text"] for row in inputs])

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
-from distilabel.utils.llm_json import loads_llm_json
+from distilabel.utils.llm_json import json_object
 from distilabel.utils.template import compile_template, package_template
 
 if TYPE_CHECKING:
@@ -52,15 +52,6 @@ def fit(values: Any, count: int) -> List[Any]:
     """``values`` as a list of exactly ``count`` items: cut, or padded with ``None``."""
     items = list(values) if isinstance(values, (list, tuple)) else []
     return (items + [None] * count)[:count]
-
-
-def json_object(output: Optional[str]) -> Optional[Dict[str, Any]]:
-    """The JSON object in a judge's answer, or ``None`` when there is none."""
-    try:
-        value = loads_llm_json(output)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def text_count(row: Optional[Dict[str, Any]], column: str) -> Optional[int]:
@@ -119,4 +110,4 @@ class ListScorer(Task):
         }
 
 
-__all__ = ["ListScorer", "first_integer", "fit", "indexed_scores", "json_object", "require_texts", "text_count"]
+__all__ = ["ListScorer", "first_integer", "fit", "indexed_scores", "require_texts", "text_count"]

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 from distilabel.errors import DistilabelUserError
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.column_property import column_property
-from distilabel.steps.tasks._judging import json_object
 from distilabel.steps.tasks.base import Task
+from distilabel.utils.llm_json import json_object
 from distilabel.utils.template import compile_template, package_template
 
 if TYPE_CHECKING:

@@ -31,13 +31,23 @@ class ComplexityScorer(ListScorer):
         - [What Makes Good Data for Alignment? A Comprehensive Study of Automatic Data Selection in Instruction Tuning](https://arxiv.org/abs/2312.15685)
 
     Examples:
-        ```python
-        from distilabel.steps.tasks import ComplexityScorer
+        As in Deita, score every version of an evolved instruction; ``input_mappings``
+        reads them from `EvolInstruct`'s ``evolved_instructions``:
 
-        scorer = ComplexityScorer(llm=llm)
-        scorer.load()
-        rows = next(scorer.process([{"instructions": ["Say hi.", "Prove Fermat's last theorem."]}]))
-        # rows[0]["scores"] -> [1.0, 2.0]
+        ```python
+        from distilabel.models.llms import OpenAILLM
+        from distilabel.pipeline import Pipeline
+        from distilabel.steps import LoadDataFromDicts
+        from distilabel.steps.tasks import ComplexityScorer, EvolInstruct
+
+        llm = OpenAILLM(model="gpt-4o-mini")
+        with Pipeline(name="deita-complexity") as pipeline:
+            load = LoadDataFromDicts(data=[{"instruction": "Write a haiku about rain."}])
+            evol = EvolInstruct(llm=llm, num_evolutions=3, store_evolutions=True, include_original_instruction=True)
+            scorer = ComplexityScorer(llm=llm, input_mappings={"instructions": "evolved_instructions"})
+            load >> evol >> scorer
+        distiset = pipeline.run()
+        # each row: the four versions, original first, and their four scores in the same order
         ```
     """
 

@@ -1,19 +1,18 @@
 """Embeddings from the last hidden state of an LLM (e.g. a local transformers model)."""
 
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List
 
 from pydantic import SerializeAsAny
 
 from distilabel.models.llms.base import LLM
-from distilabel.steps.base import Step, StepInput
-from distilabel.steps.embeddings.embedding_generation import TextEmbeddingColumns
+from distilabel.steps.base import StepInput
+from distilabel.steps.embeddings.embedding_generation import TextEmbeddingStep
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
-    from distilabel.typing.steps import StepOutput
 
 
-class GenerateEmbeddings(TextEmbeddingColumns, Step):
+class GenerateEmbeddings(TextEmbeddingStep):
     """Embed a text (or conversation) as the LLM's last hidden state at the last token.
 
     Attributes:
@@ -29,12 +28,7 @@ class GenerateEmbeddings(TextEmbeddingColumns, Step):
 
     llm: SerializeAsAny[LLM]
 
-    def load(self) -> None:
-        super().load()
-        self.llm.load()
-
-    def unload(self) -> None:
-        self.llm.unload()
+    _model_field: ClassVar[str] = "llm"
 
     def format_input(self, input: Dict[str, Any]) -> "ChatType":
         text = input["text"]
@@ -42,10 +36,7 @@ class GenerateEmbeddings(TextEmbeddingColumns, Step):
             return text  # type: ignore[return-value]
         return [{"role": "user", "content": str(text)}]
 
-    def process(self, inputs: StepInput) -> "StepOutput":
+    def _vectors(self, inputs: StepInput) -> List[List[float]]:
         formatted: List[Any] = [self.format_input(row) for row in inputs]
         hidden_states = self.llm.get_last_hidden_states(formatted)
-        for row, state in zip(inputs, hidden_states, strict=False):
-            row["embedding"] = [float(x) for x in state[-1]]
-            row["model_name"] = self.llm.model_name
-        yield inputs
+        return [[float(x) for x in state[-1]] for state in hidden_states]

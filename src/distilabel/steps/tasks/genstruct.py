@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
+from distilabel.utils.llm_text import named_groups
 from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
 # The prompt ends with "[[[User]]] ": the model writes the user's turn, then
 # "[[[Assistant]]]" and the answer.
-_USER_ASSISTANT_PATTERN = re.compile(r"(.+?)\[\[\[Assistant\]\]\](.+)$", re.DOTALL)
+_USER_ASSISTANT_PATTERN = re.compile(r"(?P<user>.+?)\[\[\[Assistant\]\]\](?P<assistant>.+)$", re.DOTALL)
 
 
 class Genstruct(Task):
@@ -36,14 +37,25 @@ class Genstruct(Task):
         - [Ada-Instruct: Adapting Instruction Generators for Complex Reasoning](https://arxiv.org/abs/2310.04484)
 
     Examples:
+        A corpus rarely names its columns ``title`` and ``content``; the mappings adapt
+        them, and name the pair the way a fine-tuning set expects:
+
         ```python
         from distilabel.models.llms import vLLM
+        from distilabel.pipeline import Pipeline
+        from distilabel.steps import LoadDataFromDicts
         from distilabel.steps.tasks import Genstruct
 
-        task = Genstruct(llm=vLLM(model="NousResearch/Genstruct-7B"))
-        task.load()
-        rows = next(task.process([{"title": "Photosynthesis", "content": "Plants turn light into..."}]))
-        # rows[0]["user"], rows[0]["assistant"]
+        with Pipeline(name="genstruct") as pipeline:
+            docs = LoadDataFromDicts(data=[{"title": "Photosynthesis", "text": "Plants turn light into..."}])
+            genstruct = Genstruct(
+                llm=vLLM(model="NousResearch/Genstruct-7B"),
+                input_mappings={"content": "text"},
+                output_mappings={"user": "instruction", "assistant": "response"},
+            )
+            docs >> genstruct
+        distiset = pipeline.run()
+        # columns: title, text, instruction, response, model_name
         ```
     """
 
@@ -61,10 +73,7 @@ class Genstruct(Task):
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None
     ) -> Dict[str, Any]:
         """Split the answer at ``[[[Assistant]]]``: the user's turn before, the answer after."""
-        match = _USER_ASSISTANT_PATTERN.search(output) if output is not None else None
-        if match is None:
-            return {"user": None, "assistant": None}
-        return {"user": match.group(1).strip(), "assistant": match.group(2).strip()}
+        return named_groups(_USER_ASSISTANT_PATTERN, output)
 
 
 __all__ = ["Genstruct"]

@@ -16,14 +16,14 @@ cache answers them, and the dataset is reproducible.
 
 import random
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Sequence, get_args
 
 from pydantic import Field, PrivateAttr
 
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import GeneratorTask, Task
-from distilabel.utils.llm_json import loads_llm_json
+from distilabel.utils.llm_json import json_object, loads_llm_json
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
@@ -33,15 +33,25 @@ _LANGUAGE_DESCRIPTION = (
     "The language of the data; the paper uses the languages of XLM-R (Appendix A of"
     " https://aclanthology.org/2020.acl-main.747.pdf)."
 )
-QUERY_TYPES = ("extremely long-tail", "long-tail", "common")
-QUERY_LENGTHS = ("less than 5 words", "5 to 15 words", "at least 10 words")
-DIFFICULTIES = ("high school", "college", "PhD")
-CLARITIES = ("clear", "understandable with some effort", "ambiguous")
-NUM_WORDS = (50, 100, 200, 300, 400, 500)
-UNITS = ("sentence", "phrase", "passage")
-SCHOOL_LEVELS = ("elementary school", "high school", "college")
-HIGH_SCORES = ("4", "4.5", "5")
-LOW_SCORES = ("2.5", "3", "3.5")
+# Each trait's options, written once: the field's type, and (via get_args) what a draw picks from.
+QueryType = Literal["extremely long-tail", "long-tail", "common"]
+QueryLength = Literal["less than 5 words", "5 to 15 words", "at least 10 words"]
+Difficulty = Literal["high school", "college", "PhD"]
+Clarity = Literal["clear", "understandable with some effort", "ambiguous"]
+NumWords = Literal[50, 100, 200, 300, 400, 500]
+Unit = Literal["sentence", "phrase", "passage"]
+SchoolLevel = Literal["elementary school", "high school", "college"]
+HighScore = Literal["4", "4.5", "5"]
+LowScore = Literal["2.5", "3", "3.5"]
+QUERY_TYPES = get_args(QueryType)
+QUERY_LENGTHS = get_args(QueryLength)
+DIFFICULTIES = get_args(Difficulty)
+CLARITIES = get_args(Clarity)
+NUM_WORDS = get_args(NumWords)
+UNITS = get_args(Unit)
+SCHOOL_LEVELS = get_args(SchoolLevel)
+HIGH_SCORES = get_args(HighScore)
+LOW_SCORES = get_args(LowScore)
 
 
 def _render(name: str, **values: Any) -> "ChatType":
@@ -54,6 +64,23 @@ def _render(name: str, **values: Any) -> "ChatType":
 def _pick(rng: random.Random, value: Any, options: Sequence[Any]) -> Any:
     """``value`` when set, else a random one of ``options``."""
     return value if value is not None else rng.choice(list(options))
+
+
+class _DrawnTraitsPrompt:
+    """A prompt from one template whose traits (attributes left ``None``) are drawn at random.
+
+    ``_traits`` maps each trait attribute to its options, in the order they are drawn: the
+    order is part of what a seed reproduces.
+    """
+
+    _template: ClassVar[str]
+    _traits: ClassVar[Dict[str, Sequence[Any]]] = {}
+
+    def _render_drawn(self, rng: random.Random, **given: Any) -> "ChatType":
+        drawn = {
+            name: _pick(rng, getattr(self, name), options) for name, options in self._traits.items()
+        }
+        return _render(self._template, **given, **drawn)
 
 
 class _JSONKeysOutput(ABC):
@@ -74,11 +101,8 @@ class _JSONKeysOutput(ABC):
     def format_output(
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None
     ) -> Dict[str, Any]:
-        try:
-            parsed = loads_llm_json(output)
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
+        parsed = json_object(output)
+        if parsed is None:
             return dict.fromkeys(self.keys)
         return {key: parsed.get(key) for key in self.keys}
 
@@ -92,7 +116,7 @@ class _JSONKeysOutput(ABC):
         }
 
 
-class _EmbeddingDataGeneration(_JSONKeysOutput, Task, ABC):
+class _EmbeddingDataGeneration(_DrawnTraitsPrompt, _JSONKeysOutput, Task, ABC):
     """Writes one example per row's ``task``; traits left ``None`` are drawn per row.
 
     Attributes:
@@ -117,8 +141,12 @@ class _EmbeddingDataGeneration(_JSONKeysOutput, Task, ABC):
             )
         return task
 
+    def format_input(self, input: Dict[str, Any]) -> "ChatType":
+        task = self._task_of(input)
+        return self._render_drawn(self._rng_for(input), task=task, language=self.language)
 
-class _EmbeddingDataGenerator(_JSONKeysOutput, GeneratorTask, ABC):
+
+class _EmbeddingDataGenerator(_DrawnTraitsPrompt, _JSONKeysOutput, GeneratorTask, ABC):
     """Writes examples from its attributes alone: one prompt, ``num_generations`` rows.
 
     Attributes:
@@ -297,44 +325,32 @@ class GenerateTextRetrievalData(_EmbeddingDataGeneration):
         ```
     """
 
-    query_type: Optional[Literal["extremely long-tail", "long-tail", "common"]] = None
-    query_length: Optional[Literal["less than 5 words", "5 to 15 words", "at least 10 words"]] = (
-        None
-    )
-    difficulty: Optional[Literal["high school", "college", "PhD"]] = None
-    clarity: Optional[Literal["clear", "understandable with some effort", "ambiguous"]] = None
-    num_words: Optional[Literal[50, 100, 200, 300, 400, 500]] = None
+    query_type: Optional[QueryType] = None
+    query_length: Optional[QueryLength] = None
+    difficulty: Optional[Difficulty] = None
+    clarity: Optional[Clarity] = None
+    num_words: Optional[NumWords] = None
+
+    _template: ClassVar[str] = "text-retrieval"
+    _traits: ClassVar[Dict[str, Sequence[Any]]] = {
+        "query_type": QUERY_TYPES,
+        "query_length": QUERY_LENGTHS,
+        "difficulty": DIFFICULTIES,
+        "clarity": CLARITIES,
+        "num_words": NUM_WORDS,
+    }
 
     @property
     def keys(self) -> List[str]:
         return ["user_query", "positive_document", "hard_negative_document"]
 
-    def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        task = self._task_of(input)
-        rng = self._rng_for(input)
-        return _render(
-            "text-retrieval",
-            task=task,
-            language=self.language,
-            query_type=_pick(rng, self.query_type, QUERY_TYPES),
-            query_length=_pick(rng, self.query_length, QUERY_LENGTHS),
-            difficulty=_pick(rng, self.difficulty, DIFFICULTIES),
-            clarity=_pick(rng, self.clarity, CLARITIES),
-            num_words=_pick(rng, self.num_words, NUM_WORDS),
-        )
-
 
 class _TextMatchingData(_EmbeddingDataGeneration, ABC):
     """A matching example for a row's task: an input and the text it matches (``_template`` says how long)."""
 
-    _template: ClassVar[str]
-
     @property
     def keys(self) -> List[str]:
         return ["input", "positive_document"]
-
-    def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        return _render(self._template, task=self._task_of(input), language=self.language)
 
 
 class GenerateShortTextMatchingData(_TextMatchingData):
@@ -356,11 +372,19 @@ class GenerateShortTextMatchingData(_TextMatchingData):
         - [Improving Text Embeddings with Large Language Models](https://arxiv.org/abs/2401.00368)
 
     Examples:
+        Its tasks come from the ``"text-matching-short"`` category of `EmbeddingTaskGenerator`:
+
         ```python
-        task = GenerateShortTextMatchingData(llm=llm, language="Spanish")
-        task.load()
-        rows = next(task.process([{"task": "Match a word with its definition."}]))
-        # rows[0]["input"], rows[0]["positive_document"]
+        from distilabel.models.llms import OpenAILLM
+        from distilabel.pipeline import Pipeline
+        from distilabel.steps.tasks import EmbeddingTaskGenerator, GenerateShortTextMatchingData
+
+        llm = OpenAILLM(model="gpt-4o-mini")
+        with Pipeline(name="short-matching-es") as pipeline:
+            brainstorm = EmbeddingTaskGenerator(category="text-matching-short", flatten_tasks=True, llm=llm)
+            brainstorm >> GenerateShortTextMatchingData(language="Spanish", llm=llm)
+        distiset = pipeline.run()
+        # one row per brainstormed task: task, input, positive_document, model_name
         ```
     """
 
@@ -415,31 +439,36 @@ class GenerateTextClassificationData(_EmbeddingDataGeneration):
         - [Improving Text Embeddings with Large Language Models](https://arxiv.org/abs/2401.00368)
 
     Examples:
+        With a model that follows a JSON schema, ``use_default_structured_output`` asks for
+        exactly the three keys, so no answer is lost to a malformed object:
+
         ```python
-        task = GenerateTextClassificationData(llm=llm, difficulty="college")
+        from distilabel.models.llms import OpenAILLM
+        from distilabel.steps.tasks import GenerateTextClassificationData
+
+        task = GenerateTextClassificationData(
+            llm=OpenAILLM(model="gpt-4o-mini"),
+            difficulty="college",
+            use_default_structured_output=True,
+        )
         task.load()
         rows = next(task.process([{"task": "Classify a tweet's sentiment as positive, negative or neutral."}]))
         # rows[0]["input_text"], rows[0]["label"], rows[0]["misleading_label"]
         ```
     """
 
-    difficulty: Optional[Literal["high school", "college", "PhD"]] = None
-    clarity: Optional[Literal["clear", "understandable with some effort", "ambiguous"]] = None
+    difficulty: Optional[Difficulty] = None
+    clarity: Optional[Clarity] = None
+
+    _template: ClassVar[str] = "text-classification"
+    _traits: ClassVar[Dict[str, Sequence[Any]]] = {
+        "difficulty": DIFFICULTIES,
+        "clarity": CLARITIES,
+    }
 
     @property
     def keys(self) -> List[str]:
         return ["input_text", "label", "misleading_label"]
-
-    def format_input(self, input: Dict[str, Any]) -> "ChatType":
-        task = self._task_of(input)
-        rng = self._rng_for(input)
-        return _render(
-            "text-classification",
-            task=task,
-            language=self.language,
-            difficulty=_pick(rng, self.difficulty, DIFFICULTIES),
-            clarity=_pick(rng, self.clarity, CLARITIES),
-        )
 
 
 # --- examples that need no task -----------------------------------------------------------------
@@ -448,18 +477,16 @@ class GenerateTextClassificationData(_EmbeddingDataGeneration):
 class _GradedTripletGenerator(_EmbeddingDataGenerator, ABC):
     """Three texts ``S1``, ``S2``, ``S3`` whose unit, difficulty and scores are drawn when left ``None``."""
 
+    _traits: ClassVar[Dict[str, Sequence[Any]]] = {
+        "unit": UNITS,
+        "difficulty": SCHOOL_LEVELS,
+        "high_score": HIGH_SCORES,
+        "low_score": LOW_SCORES,
+    }
+
     @property
     def keys(self) -> List[str]:
         return ["S1", "S2", "S3"]
-
-    def _graded_traits(self) -> Dict[str, Any]:
-        rng = self._random
-        return {
-            "unit": _pick(rng, self.unit, UNITS),  # type: ignore[attr-defined]
-            "difficulty": _pick(rng, self.difficulty, SCHOOL_LEVELS),  # type: ignore[attr-defined]
-            "high_score": _pick(rng, self.high_score, HIGH_SCORES),  # type: ignore[attr-defined]
-            "low_score": _pick(rng, self.low_score, LOW_SCORES),  # type: ignore[attr-defined]
-        }
 
 
 class MonolingualTripletGenerator(_GradedTripletGenerator):
@@ -494,18 +521,16 @@ class MonolingualTripletGenerator(_GradedTripletGenerator):
     """
 
     language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
-    unit: Optional[Literal["sentence", "phrase", "passage"]] = None
-    difficulty: Optional[Literal["elementary school", "high school", "college"]] = None
-    high_score: Optional[Literal["4", "4.5", "5"]] = None
-    low_score: Optional[Literal["2.5", "3", "3.5"]] = None
+    unit: Optional[Unit] = None
+    difficulty: Optional[SchoolLevel] = None
+    high_score: Optional[HighScore] = None
+    low_score: Optional[LowScore] = None
+
+    _template: ClassVar[str] = "monolingual-triplet"
 
     @property
     def prompt(self) -> "ChatType":
-        return _render(
-            "monolingual-triplet",
-            language=self.language,
-            **self._graded_traits(),
-        )
+        return self._render_drawn(self._random, language=self.language)
 
 
 class BitextRetrievalGenerator(_GradedTripletGenerator):
@@ -533,28 +558,41 @@ class BitextRetrievalGenerator(_GradedTripletGenerator):
         - [Improving Text Embeddings with Large Language Models](https://arxiv.org/abs/2401.00368)
 
     Examples:
+        The languages are attributes, not columns: one generator per language pair.
+
         ```python
-        task = BitextRetrievalGenerator(llm=llm, source_language="English", target_language="French")
-        task.load()
-        rows, last = next(task.process())
-        # rows[0]["S1"] (English), rows[0]["S2"], rows[0]["S3"] (French)
+        from distilabel.models.llms import OpenAILLM
+        from distilabel.pipeline import Pipeline
+        from distilabel.steps.tasks import BitextRetrievalGenerator
+
+        with Pipeline(name="bitext") as pipeline:
+            for language in ("French", "German", "Japanese"):
+                BitextRetrievalGenerator(
+                    name=f"bitext-en-{language.lower()}",
+                    target_language=language,
+                    num_generations=50,
+                    llm=OpenAILLM(model="gpt-4o-mini"),
+                )
+        distiset = pipeline.run()
+        # one subset per generator; rows[0]["S1"] is English, "S2" and "S3" are translations
         ```
     """
 
     source_language: str = Field(default="English", description=_LANGUAGE_DESCRIPTION)
     target_language: str = Field(default=..., description=_LANGUAGE_DESCRIPTION)
-    unit: Optional[Literal["sentence", "phrase", "passage"]] = None
-    difficulty: Optional[Literal["elementary school", "high school", "college"]] = None
-    high_score: Optional[Literal["4", "4.5", "5"]] = None
-    low_score: Optional[Literal["2.5", "3", "3.5"]] = None
+    unit: Optional[Unit] = None
+    difficulty: Optional[SchoolLevel] = None
+    high_score: Optional[HighScore] = None
+    low_score: Optional[LowScore] = None
+
+    _template: ClassVar[str] = "bitext-retrieval"
 
     @property
     def prompt(self) -> "ChatType":
-        return _render(
-            "bitext-retrieval",
+        return self._render_drawn(
+            self._random,
             source_language=self.source_language,
             target_language=self.target_language,
-            **self._graded_traits(),
         )
 
 

@@ -5,13 +5,14 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
+from distilabel.utils.llm_text import named_groups
 from distilabel.utils.template import user_prompt
 
 if TYPE_CHECKING:
     from distilabel.typing import ChatType
 
 # The answer format: a reason, then "Score: <digit>".
-_SCORE_PATTERN = re.compile(r"(.+?)Score: (\d)", re.DOTALL)
+_SCORE_PATTERN = re.compile(r"(?P<reason>.+?)Score: (?P<score>\d)", re.DOTALL)
 
 
 class InstructionBacktranslation(Task):
@@ -40,8 +41,16 @@ class InstructionBacktranslation(Task):
 
         task = InstructionBacktranslation(llm=OpenAILLM(model="gpt-4o-mini"))
         task.load()
-        rows = next(task.process([{"instruction": "Name a prime number.", "generation": "7"}]))
-        # rows[0]["score"] -> 5, rows[0]["reason"] -> "The answer is correct and direct."
+        rows = next(
+            task.process(
+                [
+                    {"instruction": "Name a prime number.", "generation": "7"},
+                    {"instruction": "Name a prime number.", "generation": "Primes are numbers."},
+                ]
+            )
+        )
+        # Self-curation keeps the best-rated pairs for the next round of fine-tuning:
+        curated = [row for row in rows if row["score"] == 5]
         ```
     """
 
@@ -59,10 +68,9 @@ class InstructionBacktranslation(Task):
         self, output: Optional[str], input: Optional[Dict[str, Any]] = None
     ) -> Dict[str, Any]:
         """Read the reason and the ``Score: <digit>`` that follows it; ``None`` for both without one."""
-        match = _SCORE_PATTERN.search(output) if output is not None else None
-        if match is None:
-            return {"score": None, "reason": None}
-        return {"score": int(match.group(2)), "reason": match.group(1).strip()}
+        parts = named_groups(_SCORE_PATTERN, output)
+        score = parts["score"]
+        return {"score": int(score) if score is not None else None, "reason": parts["reason"]}
 
 
 __all__ = ["InstructionBacktranslation"]

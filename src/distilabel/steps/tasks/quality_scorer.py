@@ -32,10 +32,14 @@ class QualityScorer(ListScorer):
         - [What Makes Good Data for Alignment? A Comprehensive Study of Automatic Data Selection in Instruction Tuning](https://arxiv.org/abs/2312.15685)
 
     Examples:
+        With a model that follows a JSON schema, ``use_default_structured_output`` asks for
+        ``{"scores": [...]}`` instead of ``[i] Score: N`` lines:
+
         ```python
+        from distilabel.models.llms import OpenAILLM
         from distilabel.steps.tasks import QualityScorer
 
-        scorer = QualityScorer(llm=llm)
+        scorer = QualityScorer(llm=OpenAILLM(model="gpt-4o-mini"), use_default_structured_output=True)
         scorer.load()
         rows = next(scorer.process([{"instruction": "Name a colour.", "responses": ["Blue.", "Idk"]}]))
         # rows[0]["scores"] -> [2.0, 1.0]

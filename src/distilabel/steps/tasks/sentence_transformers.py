@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Dict, Final, Literal, Optional
 from distilabel.errors import DistilabelUserError
 from distilabel.steps.column_property import column_property
 from distilabel.steps.tasks.base import Task
-from distilabel.utils.llm_json import loads_llm_json
+from distilabel.utils.llm_json import json_object
 from distilabel.utils.template import package_template, render_template
 
 if TYPE_CHECKING:
@@ -115,11 +115,8 @@ class GenerateSentencePair(Task):
         if output is None:
             return empty
         if self.use_default_structured_output:
-            try:
-                parsed = loads_llm_json(output)
-            except ValueError:
-                return empty
-            if not isinstance(parsed, dict):
+            parsed = json_object(output)
+            if parsed is None:
                 return empty
             return {key: _text_or_none(parsed.get(key)) for key in empty}
         match = POSITIVE_NEGATIVE_PAIR_REGEX.search(output)

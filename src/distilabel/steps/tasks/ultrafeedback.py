@@ -6,14 +6,9 @@ from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 from pydantic import PrivateAttr
 
 from distilabel.steps.column_property import column_property
-from distilabel.steps.tasks._judging import (
-    first_integer,
-    fit,
-    json_object,
-    require_texts,
-    text_count,
-)
+from distilabel.steps.tasks._judging import first_integer, fit, require_texts, text_count
 from distilabel.steps.tasks.base import Task
+from distilabel.utils.llm_json import json_object
 from distilabel.utils.template import compile_template, package_template
 
 if TYPE_CHECKING:

@@ -2,12 +2,13 @@
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple, Union
 
 from pydantic import Field, PrivateAttr, SecretStr
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.models.llms.base import LLM
+from distilabel.models.llms.chat_templates import TokenizerChatTemplateMixin
 from distilabel.models.llms.outputs import finalize_output, prepare_output
 from distilabel.models.llms.provider import MODEL_FIELD_NAME
 from distilabel.models.loading import ensure_loaded
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 _EXTRA = "hf-transformers"
 
 
-class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
+class TransformersLLM(LLM, MagpieChatTemplateMixin, TokenizerChatTemplateMixin, CudaDevicePlacementMixin):
     """A causal language model from the Hugging Face Hub or a local folder, run by ``transformers``.
 
     Structured output (here or per input) is enforced token by token with xgrammar.
@@ -77,6 +78,8 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
     _tokenizer: Any = PrivateAttr(default=None)
     _grammars: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # A base model's tokenizer has no chat template: its prompt is the turns' text.
+    _join_without_template: ClassVar[bool] = True
 
     model_name = MODEL_FIELD_NAME
 
@@ -127,24 +130,6 @@ class TransformersLLM(LLM, MagpieChatTemplateMixin, CudaDevicePlacementMixin):
         self._model = self._tokenizer = self._grammars = None
         CudaDevicePlacementMixin.unload(self)
         super().unload()
-
-    # --- prompts ---------------------------------------------------------------------------
-
-    def prepare_input(self, input: Union["StandardInput", str]) -> str:
-        """Render a conversation with the chat template (plus Magpie's pre-query template)."""
-        if isinstance(input, str):
-            return input
-        if self._tokenizer.chat_template is None:
-            return "\n\n".join(str(message["content"]) for message in input)
-        magpie = self.use_magpie_template and not (input and input[-1].get("role") == "user")
-        # Magpie's first turn without a system prompt is an empty conversation, which
-        # apply_chat_template refuses: the prompt is then the pre-query template alone.
-        prompt = (
-            self._tokenizer.apply_chat_template(input, tokenize=False, add_generation_prompt=not magpie)
-            if input
-            else ""
-        )
-        return self.apply_magpie_pre_query_template(prompt, input)
 
     # --- generation --------------------------------------------------------------------------
 

@@ -104,7 +104,12 @@ class APIGenGenerator(Task):
         from distilabel.models.llms import OpenAILLM
         from distilabel.steps.tasks import APIGenGenerator
 
-        task = APIGenGenerator(llm=OpenAILLM(model="gpt-4o-mini"), number=2)
+        # Seven prompts in ten ask for one pair, three for two (inviting parallel queries).
+        task = APIGenGenerator(
+            llm=OpenAILLM(model="gpt-4o-mini"),
+            number={1: 0.7, 2: 0.3},
+            use_default_structured_output=True,
+        )
         task.load()
         rows = next(task.process([{
             "examples": 'QUERY:\\nAdd 2 and 3.\\nANSWER:\\n[{"name": "add", "arguments": {"a": 2, "b": 3}}]',

@@ -119,15 +119,24 @@ class MathShepherdGenerator(Task):
         - [Math-Shepherd: Verify and Reinforce LLMs Step-by-step without Human Annotations](https://arxiv.org/abs/2312.08935)
 
     Examples:
+        Math-Shepherd's annotation pipeline: a strong model writes the golden solution, a
+        weaker one the candidates, and `MathShepherdCompleter` labels the candidates' steps:
+
         ```python
         from distilabel.models.llms import OpenAILLM
-        from distilabel.steps.tasks import MathShepherdGenerator
+        from distilabel.pipeline import Pipeline
+        from distilabel.steps import CombineOutputs, LoadDataFromDicts
+        from distilabel.steps.tasks import MathShepherdCompleter, MathShepherdGenerator
 
-        golden = MathShepherdGenerator(llm=OpenAILLM(model="gpt-4o"))
-        candidates = MathShepherdGenerator(llm=OpenAILLM(model="gpt-4o-mini"), M=4)
-        golden.load()
-        rows = next(golden.process([{"instruction": "What is 12 * 12 - 4?"}]))
-        # rows[0]["golden_solution"] == ["Step 1: 12 * 12 = <<12*12=144>>144.", "Step 2: ...", "The answer is: 140"]
+        with Pipeline(name="math-shepherd") as pipeline:
+            load = LoadDataFromDicts(data=[{"instruction": "What is 12 * 12 - 4?"}])
+            golden = MathShepherdGenerator(llm=OpenAILLM(model="gpt-4o"))
+            candidates = MathShepherdGenerator(llm=OpenAILLM(model="gpt-4o-mini"), M=4)
+            completer = MathShepherdCompleter(llm=OpenAILLM(model="gpt-4o-mini"), N=4)
+            load >> [golden, candidates] >> CombineOutputs() >> completer
+        distiset = pipeline.run()
+        # golden_solution: ["Step 1: 12 * 12 = <<12*12=144>>144.", "Step 2: ...", "The answer is: 140"]
+        # solutions: four candidates, every step ending with "+" or "-"
         ```
     """
 
