@@ -192,3 +192,38 @@ def test_a_node_lost_mid_run_loses_no_finished_row(
     assert set(seen_before_kill) <= RowStore.keys(store)
     # Every input once: nothing lost, nothing doubled.
     assert len(list(RowStore.read(store))) == 40
+
+
+class Stamp(Step):
+    """Adds ``<name>_at``: when (wall clock, shared by the processes of this machine) it finished a row."""
+
+    pause: float = 0.0
+
+    @property
+    def inputs(self) -> List[str]:
+        return ["instruction"]
+
+    @property
+    def outputs(self) -> List[str]:
+        return [f"{self.name}_at"]
+
+    def process(self, inputs: StepInput):
+        if self.pause:
+            time.sleep(self.pause)
+        yield [{**row, f"{self.name}_at": time.time()} for row in inputs]
+
+
+def test_rows_stream_between_ray_steps_without_a_batch_barrier(tmp_path: Path, ray_cluster: Any) -> None:
+    with Pipeline(name="ray-stream", cache_dir=tmp_path) as pipeline:
+        load = LoadDataFromDicts(name="load", data=data(24), batch_size=3)
+        first = Stamp(name="first", pause=0.3, input_batch_size=3)
+        second = Stamp(name="second", input_batch_size=3)
+        load >> first >> second
+    train = table(pipeline.ray(ray_cluster.address).run())
+    assert train["instruction"] == [f"question {i}" for i in range(24)]
+    # 8 batches of 0.3 s in the first step: the second had rows of its own done
+    # long before the first finished its last batch.
+    assert max(train["first_at"]) - min(train["first_at"]) > 1.5
+    assert min(train["second_at"]) < max(train["first_at"]) - 1.0
+    # Each row went on as soon as its batch was done, not when the whole step was.
+    assert sum(1 for s in train["second_at"] if s < max(train["first_at"])) >= 12
