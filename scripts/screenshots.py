@@ -11,7 +11,6 @@ SVG and the run's ``report.html`` with Debian's headless Chromium (playwright).
 
 import argparse
 import io
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -20,16 +19,8 @@ from typing import Any, Optional
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.report.browser import launch_chromium  # noqa: E402
+
 WIDTH = 100
 ROWS = 1200
 
@@ -88,7 +79,7 @@ def screenshot(url: str, path: Path, width: int, height: Optional[int] = None, s
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": width, "height": height or 800}, device_scale_factor=1)
         page.goto(url)
         if selector:

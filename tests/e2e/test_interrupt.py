@@ -2,60 +2,18 @@
 it says so in one line (how many rows, where, how to resume) instead of a traceback."""
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
-SCRIPT = """
-import sys
-from distilabel.pipeline import Pipeline
-from distilabel.steps import LoadDataFromDicts
-from distilabel.steps.tasks import TextGeneration
-from tests.unit.pipeline.fakes import EchoAsyncLLM
-
-with Pipeline(name="interrupted", cache_dir=sys.argv[1]) as pipeline:
-    load = LoadDataFromDicts(data=[{"instruction": f"q{i}"} for i in range(100000)])
-    load >> TextGeneration(name="generate", llm=EchoAsyncLLM(delay=0.05, max_concurrent_requests=16))
-print(pipeline.run_dir, flush=True)
-pipeline.run()
-"""
+from tests.e2e.interrupting import interrupt_a_run
 
 
 def test_sigint_stops_quickly_and_keeps_finished_rows(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(tmp_path)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        run_dir = Path(process.stdout.readline().strip())  # type: ignore[union-attr]
-        store = run_dir / "steps" / "generate" / "rows.jsonl"
-        for _ in range(300):  # bounded: up to 30 s for the run to start producing
-            if store.exists() and store.stat().st_size > 0:
-                break
-            time.sleep(0.1)
-        assert store.exists(), "the run never wrote a row"
-        time.sleep(0.5)
-        process.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        process.wait(timeout=10)
-        assert time.monotonic() - started < 5
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    stderr = process.stderr.read()  # type: ignore[union-attr]
-    assert process.returncode in (-signal.SIGINT, 130)  # the status of a program stopped by Ctrl-C
+    run = interrupt_a_run(tmp_path, rows=100000, settle=0.5, stop_timeout=10)
+    assert run.stop_seconds < 5
+    run_dir, store, stderr = run.run_dir, run.store, run.stderr
+    assert run.returncode in (-signal.SIGINT, 130)  # the status of a program stopped by Ctrl-C
     lines = store.read_text().splitlines()
     records = [json.loads(line) for line in lines]  # every line complete: no torn writes
     assert len(records) > 0

@@ -16,6 +16,7 @@ from distilabel.pipeline.report import build_report, write_report
 from distilabel.pipeline.summary import DistilabelRunFailedError
 from distilabel.steps import LoadDataFromDicts
 from distilabel.steps.tasks import TextGeneration
+from tests.e2e.interrupting import interrupt_a_run
 from tests.report.runs import SCRIPT_BREAKER, run_pipeline
 from tests.servers.openai_server import OpenAIServer
 from tests.unit.pipeline.fakes import EchoAsyncLLM
@@ -115,50 +116,8 @@ def test_the_cli_writes_and_opens_the_report(small_run: Path, tmp_path: Path, mo
     assert result.exit_code == 2 and "is not a run folder" in result.output
 
 
-INTERRUPTED_RUN = """
-import sys
-from distilabel.pipeline import Pipeline
-from distilabel.steps import LoadDataFromDicts
-from distilabel.steps.tasks import TextGeneration
-from tests.unit.pipeline.fakes import EchoAsyncLLM
-
-with Pipeline(name="interrupted-report", cache_dir=sys.argv[1]) as pipeline:
-    load = LoadDataFromDicts(data=[{"instruction": f"q{i}"} for i in range(20000)])
-    load >> TextGeneration(name="generate", llm=EchoAsyncLLM(delay=0.05, max_concurrent_requests=16))
-print(pipeline.run_dir, flush=True)
-pipeline.run()
-"""
-
-
 def test_an_interrupted_run_writes_its_report_with_its_message(tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    repo = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen(
-        [sys.executable, "-c", INTERRUPTED_RUN, str(tmp_path)],
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(repo)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        run_dir = Path(process.stdout.readline().strip())  # type: ignore[union-attr]
-        store = run_dir / "steps" / "generate" / "rows.jsonl"
-        for _ in range(300):  # bounded: up to 30 s for the first rows
-            if store.exists() and store.stat().st_size > 0:
-                break
-            time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    run_dir = interrupt_a_run(tmp_path, rows=20000, stop_timeout=30).run_dir
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "id='run-status'>interrupted<" in page
     assert "Interrupted: " in page and "run the same command again to resume from them" in page
